@@ -1,0 +1,54 @@
+"""Guess the room from folder and file names, in French and English."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import PurePath
+
+# room type → name fragments (already accent-folded and lower-case). Longer,
+# more specific phrases are tried first so "salle a manger" beats "salle".
+ROOM_HINTS: dict[str, tuple[str, ...]] = {
+    "living_room": ("living room", "livingroom", "lounge", "sejour", "salon", "family room"),
+    "bedroom": ("bedroom", "chambre", "master room", "nursery", "guest room"),
+    "kitchen": ("kitchen", "cuisine", "kitchenette"),
+    "bathroom": ("salle de bain", "salle d eau", "bathroom", "shower", "toilettes", "wc"),
+    "dining_room": ("salle a manger", "dining room", "diningroom", "dining"),
+    "office": ("home office", "office", "bureau", "study"),
+    "hall": ("entree", "entryway", "hallway", "hall", "couloir", "corridor", "foyer"),
+    "garage": ("garage",),
+    "cellar": ("cave", "cellar", "basement", "sous sol"),
+    "attic": ("grenier", "attic", "combles", "loft"),
+    "laundry": ("buanderie", "laundry", "utility room"),
+    "garden": ("jardin", "garden", "terrasse", "terrace", "balcon", "balcony", "patio", "yard"),
+    "kids_room": ("chambre enfant", "kids room", "playroom", "salle de jeux"),
+    "storage": ("debarras", "storage", "cellier"),
+}
+
+_PHRASES = sorted(
+    ((phrase, room) for room, phrases in ROOM_HINTS.items() for phrase in phrases),
+    key=lambda pair: -len(pair[0]),
+)
+_PATTERNS = [(re.compile(rf"(?<![a-z]){re.escape(p)}(?![a-z])"), room) for p, room in _PHRASES]
+
+
+def normalise(text: str) -> str:
+    """'Salle_à-Manger2' → 'salle a manger 2'."""
+    folded = unicodedata.normalize("NFKD", text)
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).lower()
+    folded = re.sub(r"[^a-z0-9]+", " ", folded)
+    folded = re.sub(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])", " ", folded)
+    return folded.strip()
+
+
+def guess_room(path: str | PurePath, depth: int = 3) -> str | None:
+    """The file name is asked first, then its folders, nearest first."""
+    parts = PurePath(path).parts
+    name = PurePath(path).stem
+    candidates = [name, *reversed(parts[-depth - 1 : -1])]
+    for candidate in candidates:
+        text = normalise(candidate)
+        for pattern, room in _PATTERNS:
+            if pattern.search(text):
+                return room
+    return None

@@ -1,0 +1,74 @@
+"""The core services: database, bus, analyzer, queue and workers (no server, no UI).
+
+core = Core(settings)        # opens and migrates the database
+core.start()                 # re-queues unfinished photos, then starts the workers
+result = core.create_batch(paths)
+core.stop()
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from desktopapp import state, tasks
+from desktopapp.analysis import make_analyzer
+from desktopapp.db import open_database
+from desktopapp.events import EventBus
+from desktopapp.imaging import MAX_PIXELS
+from desktopapp.intake import IntakeResult, create_batch
+from desktopapp.pipeline import Pipeline
+from desktopapp.settings import Settings
+from desktopapp.store import sweep_incoming
+
+log = logging.getLogger(__name__)
+
+
+class Core:
+    def __init__(self, settings: Settings, bus: EventBus | None = None) -> None:
+        self.settings = settings
+        self.paths = settings.paths.ensure()
+        self.db = open_database(self.paths.database)
+        self.bus = bus or EventBus()
+        self.analyzer = make_analyzer(settings.analyzer)
+        self.pipeline = Pipeline(
+            db=self.db,
+            bus=self.bus,
+            paths=self.paths,
+            analyzer=self.analyzer,
+            schedule_retry=self._schedule_retry,
+            max_pixels=settings.max_pixels or MAX_PIXELS,
+        )
+        self.queue = tasks.PhotoQueue(self.db, self.pipeline.run)
+
+    def _schedule_retry(self, photo_id: int, delay: float) -> None:
+        self.queue.schedule(photo_id, delay)
+
+    def start(self) -> int:
+        """Re-queue what a previous run left unfinished, then start the workers."""
+        sweep_incoming(self.paths.store)
+        requeued = tasks.recover(self.db, self.bus, self.queue)
+        self.queue.start(self.settings.workers)
+        return requeued
+
+    def stop(self, timeout: float = 5.0) -> bool:
+        finished = self.queue.stop(timeout)
+        if finished:
+            self.db.close()
+        return finished
+
+    def create_batch(
+        self, paths: Iterable[str | os.PathLike[str]], project: str | None = None
+    ) -> IntakeResult:
+        return create_batch(
+            self.db, self.bus, self.queue, paths, project=project, analyzer=self.analyzer.name
+        )
+
+    def retry_failed(self, batch_id: int) -> int:
+        state.get_batch(batch_id)
+        return tasks.retry_failed(self.db, self.bus, self.queue, batch_id)
+
+    def snapshot(self, batch_id: int) -> dict[str, Any]:
+        return state.snapshot(batch_id)

@@ -1,0 +1,191 @@
+"""The database: peewee models on SQLite (WAL), opened and migrated on demand.
+
+Models are declared unbound; `open_database` binds them to one `SqliteDatabase`.
+peewee keeps one connection per thread, so the GUI, the server loop and every
+worker thread each get their own; writers use `BEGIN IMMEDIATE` (see `journal`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from peewee import (
+    AutoField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    SqliteDatabase,
+    TextField,
+)
+
+# Photo states. A photo waiting for a retry is PENDING again (with attempts > 0).
+PENDING = "PENDING"
+PROCESSING = "PROCESSING"
+DONE = "DONE"
+ERROR = "ERROR"
+PHOTO_STATES = (PENDING, PROCESSING, DONE, ERROR)
+TERMINAL_STATES = (DONE, ERROR)
+
+PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10_000,
+    "synchronous": "normal",
+    "cache_size": -16_000,
+}
+
+
+class JsonField(TextField):
+    def db_value(self, value: Any) -> str | None:
+        return None if value is None else json.dumps(value, separators=(",", ":"))
+
+    def python_value(self, value: str | None) -> Any:
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(Model):
+    pass
+
+
+class Project(BaseModel):
+    id = AutoField()
+    name = TextField(unique=True)
+    created_at = FloatField(default=time.time)
+
+
+class Batch(BaseModel):
+    id = AutoField()
+    project = ForeignKeyField(Project, backref="batches", on_delete="CASCADE")
+    created_at = FloatField(default=time.time)
+    analyzer = TextField(default="offline")
+    skipped = JsonField(default=list)  # [{"name", "reason"}] recorded at intake
+    notices = JsonField(default=list)  # human notices, e.g. identical files counted once
+
+
+class Photo(BaseModel):
+    id = AutoField()
+    batch = ForeignKeyField(Batch, backref="photos", on_delete="CASCADE")
+    position = IntegerField()
+    source_path = TextField()
+    file_name = TextField()
+    status = TextField(default=PENDING)
+    attempts = IntegerField(default=0)
+    sha256 = TextField(null=True)
+    size = IntegerField(null=True)
+    format = TextField(null=True)
+    width = IntegerField(null=True)
+    height = IntegerField(null=True)
+    orientation = IntegerField(null=True)
+    room_type = TextField(null=True)
+    items = JsonField(default=list)
+    error_code = TextField(null=True)
+    error_message = TextField(null=True)
+    updated_at = FloatField(default=time.time)
+    # schema version 2
+    phash = TextField(null=True)
+    sharpness = FloatField(null=True)
+    brightness = FloatField(null=True)
+    flags = JsonField(default=list)
+    duplicate_of = IntegerField(null=True)
+
+    def save(self, *args: Any, **kwargs: Any) -> int:
+        self.updated_at = time.time()
+        return super().save(*args, **kwargs)
+
+
+class Event(BaseModel):
+    """The journal: one row per state change; its id is the SSE `id:`."""
+
+    id = AutoField()
+    batch = ForeignKeyField(Batch, backref="events", on_delete="CASCADE")
+    type = TextField()
+    payload = JsonField()
+    created_at = FloatField(default=time.time)
+
+
+MODELS = (Project, Batch, Photo, Event)
+
+_V1 = [
+    """CREATE TABLE project (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL)""",
+    """CREATE TABLE batch (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id INTEGER NOT NULL REFERENCES project (id) ON DELETE CASCADE,
+        created_at REAL NOT NULL,
+        analyzer TEXT NOT NULL DEFAULT 'offline',
+        skipped TEXT NOT NULL DEFAULT '[]',
+        notices TEXT NOT NULL DEFAULT '[]')""",
+    """CREATE TABLE photo (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        batch_id INTEGER NOT NULL REFERENCES batch (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        source_path TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'PENDING',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        sha256 TEXT, size INTEGER, format TEXT,
+        width INTEGER, height INTEGER, orientation INTEGER,
+        room_type TEXT,
+        items TEXT NOT NULL DEFAULT '[]',
+        error_code TEXT, error_message TEXT,
+        updated_at REAL NOT NULL)""",
+    "CREATE INDEX photo_batch_status ON photo (batch_id, status)",
+    # AUTOINCREMENT: journal ids are never reused, even after a batch is deleted.
+    """CREATE TABLE event (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        batch_id INTEGER NOT NULL REFERENCES batch (id) ON DELETE CASCADE,
+        type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at REAL NOT NULL)""",
+    "CREATE INDEX event_batch_id ON event (batch_id, id)",
+]
+
+_V2 = [
+    "ALTER TABLE photo ADD COLUMN phash TEXT",
+    "ALTER TABLE photo ADD COLUMN sharpness REAL",
+    "ALTER TABLE photo ADD COLUMN brightness REAL",
+    "ALTER TABLE photo ADD COLUMN flags TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE photo ADD COLUMN duplicate_of INTEGER",
+]
+
+# MIGRATIONS[n] takes a database from version n to version n + 1.
+MIGRATIONS: list[list[str]] = [_V1, _V2]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: SqliteDatabase) -> int:
+    return db.execute_sql("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: SqliteDatabase, target: int = SCHEMA_VERSION) -> int:
+    """Apply the missing migration steps, each in its own transaction; return the version."""
+    current = schema_version(db)
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"This database was written by a newer PhotoLot (schema {current}, "
+            f"this version knows {SCHEMA_VERSION}). Update PhotoLot to open it."
+        )
+    for version in range(current, target):
+        with db.atomic("IMMEDIATE"):
+            for statement in MIGRATIONS[version]:
+                db.execute_sql(statement)
+            db.execute_sql(f"PRAGMA user_version = {version + 1}")
+    return schema_version(db)
+
+
+def open_database(
+    path: Path, *, migrate_to: int = SCHEMA_VERSION, bind: bool = True
+) -> SqliteDatabase:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
+    db.connect(reuse_if_open=True)
+    migrate(db, migrate_to)
+    if bind:
+        db.bind(MODELS)
+    return db

@@ -1,0 +1,232 @@
+"""Dropped paths → one batch: its photos, first journal event and queued tasks, in one go.
+
+Policy: a file dropped explicitly always becomes a photo (if it is not a picture,
+it fails alone with a clear error the person sees). Inside dropped folders
+(walked recursively), hidden and system files are skipped, and so is anything
+whose content is not a picture; every skipped path is recorded with a reason.
+Identical files in one drop are counted once, with a notice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from peewee import SqliteDatabase
+
+from desktopapp.db import Batch, Photo, Project
+from desktopapp.events import EventBus
+from desktopapp.imaging import SNIFF_BYTES, sniff_format
+from desktopapp.journal import WriteTransaction
+
+DEFAULT_PROJECT = "Default"
+SYSTEM_NAMES = frozenset(
+    {
+        "thumbs.db",
+        "desktop.ini",
+        "ehthumbs.db",
+        "$recycle.bin",
+        "system volume information",
+        "__macosx",
+        "@eadir",
+        "lost+found",
+    }
+)
+_WINDOWS_HIDDEN = 0x2 | 0x4  # FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM
+
+
+class TaskQueue(Protocol):
+    def enqueue(self, photo_id: int) -> None: ...
+
+    def wake(self) -> None: ...
+
+
+class NothingToImport(ValueError):
+    """The drop held no picture at all; `skipped` says why for each path."""
+
+    def __init__(self, skipped: list[dict[str, str]]) -> None:
+        super().__init__("None of the dropped files is a photo PhotoLot can read.")
+        self.skipped = skipped
+
+
+@dataclass
+class IntakeResult:
+    batch_id: int
+    photos_count: int
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Scan:
+    files: list[Path] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    seen_inodes: set[tuple[int, int]] = field(default_factory=set)
+    seen_dirs: set[tuple[int, int]] = field(default_factory=set)
+    same_file: int = 0
+
+    def skip(self, path: Path, reason: str) -> None:
+        self.skipped.append({"name": str(path), "reason": reason})
+
+
+def _is_hidden(path: Path, st: os.stat_result) -> bool:
+    name = path.name
+    if name.startswith(".") or name.lower() in SYSTEM_NAMES:
+        return True
+    return bool(getattr(st, "st_file_attributes", 0) & _WINDOWS_HIDDEN)
+
+
+def _looks_like_image(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return sniff_format(fh.read(SNIFF_BYTES)) is not None
+    except OSError:
+        return False
+
+
+def _add_file(scan: _Scan, path: Path, st: os.stat_result, *, explicit: bool) -> None:
+    key = (st.st_dev, st.st_ino)
+    if key in scan.seen_inodes:
+        scan.same_file += 1
+        return
+    if not os.access(path, os.R_OK):
+        scan.skip(path, "unreadable: PhotoLot is not allowed to read this file")
+        return
+    if not explicit and not _looks_like_image(path):
+        scan.skip(path, "not_an_image: the content is not a picture format PhotoLot reads")
+        return
+    scan.seen_inodes.add(key)
+    scan.files.append(path)
+
+
+def _walk(scan: _Scan, folder: Path) -> None:
+    try:
+        st = folder.stat()
+    except OSError as exc:
+        scan.skip(folder, f"unreadable: {exc.strerror or exc}")
+        return
+    if (st.st_dev, st.st_ino) in scan.seen_dirs:  # a symlink loop or a folder dropped twice
+        return
+    scan.seen_dirs.add((st.st_dev, st.st_ino))
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name.lower())
+    except OSError as exc:
+        scan.skip(folder, f"unreadable: {exc.strerror or exc}")
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            entry_st = entry.stat()  # follows symlinks
+        except OSError:
+            scan.skip(path, "not_found: a broken link or a file that vanished")
+            continue
+        if _is_hidden(path, entry_st):
+            scan.skip(path, "hidden: hidden or system file")
+        elif stat.S_ISDIR(entry_st.st_mode):
+            _walk(scan, path)
+        elif stat.S_ISREG(entry_st.st_mode):
+            _add_file(scan, path, entry_st, explicit=False)
+        else:
+            scan.skip(path, "special_file: not a regular file")
+
+
+def scan_paths(paths: Iterable[str | os.PathLike[str]]) -> _Scan:
+    scan = _Scan()
+    for raw in paths:
+        path = Path(raw).expanduser()
+        try:
+            st = path.stat()
+        except OSError:
+            scan.skip(path, "not_found: no such file or folder")
+            continue
+        path = path.resolve()
+        if stat.S_ISDIR(st.st_mode):
+            _walk(scan, path)
+        elif stat.S_ISREG(st.st_mode):
+            _add_file(scan, path, st, explicit=True)
+        else:
+            scan.skip(path, "special_file: not a regular file or folder")
+    return scan
+
+
+def _content_key(path: Path) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1024 * 1024):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def drop_identical(files: Sequence[Path]) -> tuple[list[Path], list[tuple[Path, Path]]]:
+    """Keep the first of files with identical content; only same-size files are hashed."""
+    by_size: dict[int, list[Path]] = defaultdict(list)
+    for path in files:
+        try:
+            by_size[path.stat().st_size].append(path)
+        except OSError:
+            by_size[-1].append(path)  # vanished: let the worker report it
+    duplicates: dict[Path, Path] = {}
+    for size, group in by_size.items():
+        if size < 0 or len(group) < 2:
+            continue
+        first_by_hash: dict[str, Path] = {}
+        for path in group:
+            key = _content_key(path)
+            if key is None:
+                continue
+            if key in first_by_hash:
+                duplicates[path] = first_by_hash[key]
+            else:
+                first_by_hash[key] = path
+    kept = [path for path in files if path not in duplicates]
+    return kept, list(duplicates.items())
+
+
+def create_batch(
+    db: SqliteDatabase,
+    bus: EventBus | None,
+    queue: TaskQueue,
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    project: str | None = None,
+    analyzer: str = "offline",
+) -> IntakeResult:
+    scan = scan_paths(paths)
+    files, identical = drop_identical(scan.files)
+    notices = []
+    repeated = scan.same_file + len(identical)
+    if repeated:
+        notices.append(f"{repeated} identical file(s) in this drop were counted once.")
+    skipped = scan.skipped + [
+        {"name": str(dup), "reason": f"duplicate: identical to {orig.name}"}
+        for dup, orig in identical
+    ]
+    if not files:
+        raise NothingToImport(skipped)
+
+    with WriteTransaction(db, bus) as tx:
+        project_row, _ = Project.get_or_create(name=(project or DEFAULT_PROJECT).strip())
+        batch = Batch.create(
+            project=project_row, analyzer=analyzer, skipped=skipped, notices=notices
+        )
+        rows = [
+            {"batch": batch.id, "position": index, "source_path": str(path), "file_name": path.name}
+            for index, path in enumerate(files)
+        ]
+        for start in range(0, len(rows), 400):
+            Photo.insert_many(rows[start : start + 400]).execute()
+        photos = list(Photo.select().where(Photo.batch == batch.id).order_by(Photo.position))
+        tx.record_progress(batch.id, "batch.created", photos)
+        for photo in photos:
+            queue.enqueue(photo.id)
+        tx.after_commit(queue.wake)
+    return IntakeResult(batch.id, len(photos), skipped, notices)

@@ -1,0 +1,86 @@
+"""The event journal: writes in one IMMEDIATE transaction, then a wake-up on the bus.
+
+    with WriteTransaction(db, bus) as tx:
+        photo.save()
+        tx.record_progress(batch_id, "photo.done", [photo])
+
+Every state change records an `Event` row in the same transaction as the change;
+after COMMIT the bus is told each touched batch's newest event id. Readers replay
+`events_after(batch, id)`: gap-free and durable, no in-memory history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from peewee import SqliteDatabase, fn
+
+from desktopapp import progress, state
+from desktopapp.db import Event, Photo
+from desktopapp.events import EventBus
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    id: int
+    batch_id: int
+    type: str
+    payload: dict[str, Any]
+
+
+class WriteTransaction:
+    def __init__(self, db: SqliteDatabase, bus: EventBus | None) -> None:
+        self._db = db
+        self._bus = bus
+        self._heads: dict[int, int] = {}
+        self._after_commit: list[Any] = []
+        self._atomic: Any = None
+
+    def __enter__(self) -> WriteTransaction:
+        self._atomic = self._db.atomic("IMMEDIATE")
+        self._atomic.__enter__()
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._atomic.__exit__(exc_type, exc, tb)
+        if exc_type is not None:
+            return
+        for callback in self._after_commit:
+            callback()
+        if self._bus is not None:
+            for batch_id, head in self._heads.items():
+                self._bus.publish(batch_id, head)
+
+    def after_commit(self, callback: Any) -> None:
+        self._after_commit.append(callback)
+
+    def record(self, batch_id: int, event_type: str, payload: dict[str, Any]) -> int:
+        event_id = Event.insert(batch=batch_id, type=event_type, payload=payload).execute()
+        self._heads[batch_id] = event_id
+        return event_id
+
+    def record_progress(self, batch_id: int, event_type: str, changed: Iterable[Photo]) -> int:
+        """Journal a `progress` delta: the batch's counts now, and the photos that changed."""
+        counts = state.batch_counts(batch_id)
+        payload = progress.progress_payload(
+            batch_id, counts, (progress.photo_payload(photo) for photo in changed)
+        )
+        return self.record(batch_id, event_type, payload)
+
+
+def events_after(batch_id: int, after_id: int, limit: int = 1000) -> list[JournalEntry]:
+    rows = (
+        Event.select(Event.id, Event.type, Event.payload)
+        .where((Event.batch == batch_id) & (Event.id > after_id))
+        .order_by(Event.id)
+        .limit(limit)
+    )
+    return [JournalEntry(row.id, batch_id, row.type, row.payload) for row in rows]
+
+
+def head_id(batch_id: int) -> int:
+    """The batch's newest event id, 0 when it has none."""
+    value = Event.select(fn.MAX(Event.id)).where(Event.batch == batch_id).scalar()
+    return value or 0

@@ -1,0 +1,77 @@
+"""Where PhotoLot keeps its files: one data directory, resolved once, never at import."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+DATA_DIR_ENV = "PHOTOLOT_DATA_DIR"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("PhotoLot", appauthor=False))
+
+
+def resolve_data_dir(cli_value: str | os.PathLike[str] | None = None) -> Path:
+    """`--data-dir` wins over `PHOTOLOT_DATA_DIR`, which wins over the platform default."""
+    if cli_value:
+        return Path(cli_value).expanduser().resolve()
+    env_value = os.environ.get(DATA_DIR_ENV)
+    if env_value:
+        return Path(env_value).expanduser().resolve()
+    return default_data_dir()
+
+
+def resources_dir() -> Path:
+    """The `resources/` folder, from a source checkout or from inside a frozen binary."""
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root) / "resources"
+    return Path(__file__).resolve().parent.parent / "resources"
+
+
+@dataclass(frozen=True)
+class DataPaths:
+    """Every file and folder below the data directory."""
+
+    root: Path
+
+    @property
+    def database(self) -> Path:
+        return self.root / "photolot.sqlite3"
+
+    @property
+    def store(self) -> Path:
+        """Content-addressed copies of the photos: photos/<sha256>."""
+        return self.root / "photos"
+
+    @property
+    def thumbs(self) -> Path:
+        return self.root / "thumbs"
+
+    @property
+    def uploads(self) -> Path:
+        return self.root / "uploads"
+
+    @property
+    def token(self) -> Path:
+        return self.root / "token"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    def ensure(self) -> DataPaths:
+        for folder in (self.root, self.store, self.thumbs, self.uploads, self.logs):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def photo_path(self, sha256: str) -> Path:
+        return self.store / sha256
+
+    def thumb_path(self, sha256: str) -> Path:
+        return self.thumbs / f"{sha256}.jpg"

@@ -1,0 +1,201 @@
+"""The per-photo work (DESIGN.md, Worker), run by a queue worker for one photo id.
+
+claim (PENDING → PROCESSING, journaled) → copy into the store while hashing →
+decode once → thumbnail → analyze → finish (DONE, or ERROR with a stable code),
+each state change journaled in its own transaction. Idempotent: a photo that is
+not PENDING when its task runs is left alone, so a duplicate task is harmless.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from peewee import SqliteDatabase
+
+from desktopapp import imaging
+from desktopapp.analysis import Analyzer, PhotoInput
+from desktopapp.db import DONE, ERROR, PENDING, PROCESSING, Photo
+from desktopapp.events import EventBus
+from desktopapp.journal import WriteTransaction
+from desktopapp.paths import DataPaths
+from desktopapp.store import copy_into_store, write_atomically
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 4  # a transient I/O error is retried 3 times: after 0.5 s, 1 s, 2 s
+TRANSIENT_ERRNOS = frozenset(
+    {
+        errno.EIO,
+        errno.EAGAIN,
+        errno.EBUSY,
+        errno.ETIMEDOUT,
+        errno.EINTR,
+        errno.ESTALE,
+        errno.ENOLCK,
+        errno.EDEADLK,
+    }
+)
+
+
+class PhotoFailed(Exception):
+    def __init__(self, code: str, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    db: SqliteDatabase
+    bus: EventBus | None
+    paths: DataPaths
+    analyzer: Analyzer
+    schedule_retry: Callable[[int, float], None]
+    max_pixels: int = imaging.MAX_PIXELS
+
+    def run(self, photo_id: int) -> str | None:
+        """Process one photo; returns its final state, or None if there was nothing to do."""
+        photo = self._claim(photo_id)
+        if photo is None:
+            return None
+        try:
+            return self._work(photo)
+        except PhotoFailed as failure:
+            return self._fail(photo_id, failure)
+        except Exception:
+            log.exception("photo %s: unexpected failure", photo_id)
+            return self._fail(
+                photo_id,
+                PhotoFailed(
+                    "internal_error",
+                    "PhotoLot hit an unexpected problem with this photo. "
+                    "Try again; if it keeps failing, please report it.",
+                ),
+            )
+
+    def _claim(self, photo_id: int) -> Photo | None:
+        with WriteTransaction(self.db, self.bus) as tx:
+            photo = Photo.get_or_none(Photo.id == photo_id)
+            if photo is None or photo.status != PENDING:
+                return None
+            photo.status = PROCESSING
+            photo.attempts += 1
+            photo.save()
+            tx.record_progress(photo.batch_id, "photo.processing", [photo])
+        return photo
+
+    def _work(self, photo: Photo) -> str:
+        stored = _copy(Path(photo.source_path), self.paths.store)
+        try:
+            facts = imaging.process_image(stored.path, max_pixels=self.max_pixels)
+        except imaging.ImagingError as exc:
+            raise PhotoFailed(exc.code, exc.message, transient=exc.transient) from exc
+        thumb = self.paths.thumb_path(stored.sha256)
+        if not thumb.exists():
+            write_atomically(thumb, facts.thumbnail_jpeg)
+        analysis = self.analyzer.analyze(
+            PhotoInput(
+                photo_id=photo.id,
+                file_name=photo.file_name,
+                source_path=photo.source_path,
+                stored_path=stored.path,
+                thumbnail_path=thumb,
+                width=facts.width,
+                height=facts.height,
+            )
+        )
+        flags = [
+            flag for flag, on in (("blurry", facts.blurry), ("too_dark", facts.too_dark)) if on
+        ]
+        with WriteTransaction(self.db, self.bus) as tx:
+            row = Photo.get_or_none(Photo.id == photo.id)
+            if row is None or row.status != PROCESSING:
+                return row.status if row else ERROR
+            duplicate_of = _near_duplicate(row, facts.phash)
+            if duplicate_of is not None:
+                flags.append("near_duplicate")
+            row.status = DONE
+            row.sha256 = stored.sha256
+            row.size = stored.size
+            row.format = facts.format
+            row.width, row.height = facts.width, facts.height
+            row.orientation = facts.orientation
+            row.phash = f"{facts.phash:016x}"
+            row.sharpness = round(facts.sharpness, 2)
+            row.brightness = round(facts.brightness, 2)
+            row.flags = flags
+            row.duplicate_of = duplicate_of
+            row.room_type = analysis.room_type
+            row.items = analysis.items
+            row.error_code = row.error_message = None
+            row.save()
+            tx.record_progress(row.batch_id, "photo.done", [row])
+        return DONE
+
+    def _fail(self, photo_id: int, failure: PhotoFailed) -> str:
+        with WriteTransaction(self.db, self.bus) as tx:
+            row = Photo.get(Photo.id == photo_id)
+            retry = failure.transient and row.attempts < MAX_ATTEMPTS
+            row.error_code = failure.code
+            if retry:
+                delay = 0.5 * 2 ** (row.attempts - 1)
+                row.status = PENDING
+                row.error_message = f"{failure.message} Trying again in {delay:g} s."
+                row.save()
+                tx.record_progress(row.batch_id, "photo.retrying", [row])
+                self.schedule_retry(row.id, delay)
+            else:
+                row.status = ERROR
+                row.error_message = failure.message
+                row.save()
+                tx.record_progress(row.batch_id, "photo.error", [row])
+        return row.status
+
+
+def _copy(source: Path, store_dir: Path):  # -> StoredFile
+    try:
+        return copy_into_store(source, store_dir)
+    except FileNotFoundError as exc:
+        raise PhotoFailed(
+            "source_missing",
+            "The original file is no longer where it was dropped from "
+            "(moved, renamed or on a disconnected drive).",
+        ) from exc
+    except PermissionError as exc:
+        raise PhotoFailed("unreadable", "PhotoLot is not allowed to read this file.") from exc
+    except IsADirectoryError as exc:
+        raise PhotoFailed("not_an_image", "This is a folder, not a photo.") from exc
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise PhotoFailed(
+                "disk_full", "The disk is full: free some space, then retry the failed photos."
+            ) from exc
+        raise PhotoFailed(
+            "io_error",
+            "The file could not be read because of a storage error.",
+            transient=exc.errno in TRANSIENT_ERRNOS,
+        ) from exc
+
+
+def _near_duplicate(photo: Photo, phash: int) -> int | None:
+    """The first DONE photo of the same batch that looks the same, if any."""
+    others = (
+        Photo.select(Photo.id, Photo.phash)
+        .where(
+            (Photo.batch == photo.batch_id)
+            & (Photo.status == DONE)
+            & (Photo.id != photo.id)
+            & Photo.phash.is_null(False)
+        )
+        .order_by(Photo.position)
+        .tuples()
+    )
+    for other_id, other_hash in others:
+        if imaging.hamming(phash, int(other_hash, 16)) <= imaging.NEAR_DUPLICATE_DISTANCE:
+            return other_id
+    return None

@@ -1,0 +1,99 @@
+"""`photolot process PATH…`: one batch, no window, a live bar in the terminal."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Sequence
+from typing import TextIO
+
+from desktopapp import progress, state
+from desktopapp.core import Core
+from desktopapp.events import BatchWatcher
+from desktopapp.intake import NothingToImport
+from desktopapp.settings import Settings
+
+BAR_WIDTH = 30
+
+
+def render_bar(counts: progress.Counts) -> str:
+    pct = progress.percent(counts)
+    filled = BAR_WIDTH * pct // 100
+    return (
+        f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {pct:3d}%  "
+        f"{counts.completed + counts.failed}/{counts.total} photos  "
+        f"done {counts.completed}  failed {counts.failed}  {progress.batch_status(counts)}"
+    )
+
+
+def _print_summary(snapshot: dict, elapsed: float, out: TextIO) -> None:
+    counts = snapshot["counts"]
+    print(
+        f"Batch {snapshot['batchId']}: {snapshot['status']} in {elapsed:.1f} s — "
+        f"{counts['completed']} done, {counts['failed']} failed, {counts['total']} in all.",
+        file=out,
+    )
+    for photo in snapshot["photos"]:
+        if photo["status"] == "ERROR":
+            print(
+                f"  ✗ {photo['fileName']}: {photo['errorMessage']} [{photo['errorCode']}]", file=out
+            )
+    for skipped in snapshot["skipped"]:
+        print(f"  skipped {skipped['name']}: {skipped['reason']}", file=out)
+    for notice in snapshot["notices"]:
+        print(f"  note: {notice}", file=out)
+    summary = snapshot["inventorySummary"]
+    rooms = ", ".join(f"{room['roomType']} ({room['photos']})" for room in summary["rooms"])
+    print(
+        f"Rooms: {rooms or 'none'}. Items: {summary['totalItems']}, "
+        f"volume {summary['totalVolume']} m³.",
+        file=out,
+    )
+
+
+def run_process(
+    settings: Settings, paths: Sequence[str], project: str | None, as_json: bool
+) -> int:
+    out = sys.stderr
+    live = out.isatty()
+    core = Core(settings)
+    started = time.monotonic()
+    try:
+        core.start()
+        try:
+            result = core.create_batch(paths, project=project)
+        except NothingToImport as exc:
+            print(f"photolot: {exc}", file=out)
+            for skipped in exc.skipped:
+                print(f"  skipped {skipped['name']}: {skipped['reason']}", file=out)
+            return 2
+        last_line = ""
+        with BatchWatcher(core.bus, result.batch_id) as watcher:
+            while True:
+                counts = state.batch_counts(result.batch_id)
+                line = render_bar(counts)
+                if line != last_line:
+                    print(
+                        ("\r" + line) if live else line,
+                        end="" if live else "\n",
+                        file=out,
+                        flush=True,
+                    )
+                    last_line = line
+                if progress.is_final(progress.batch_status(counts)):
+                    break
+                watcher.wait(timeout=5.0)
+        if live:
+            print(file=out)
+        snapshot = state.snapshot(result.batch_id)
+        _print_summary(snapshot, time.monotonic() - started, out)
+        if as_json:
+            json.dump(snapshot, sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        return 0
+    except KeyboardInterrupt:
+        print("\nInterrupted: unfinished photos will resume at the next start.", file=out)
+        return 130
+    finally:
+        core.stop()

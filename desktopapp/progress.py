@@ -1,0 +1,146 @@
+"""Pure functions: counts, batch status, percent and the stream payloads (DESIGN.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from desktopapp.db import DONE, ERROR, PENDING, PROCESSING
+
+QUEUED = "QUEUED"
+BATCH_PROCESSING = "PROCESSING"
+COMPLETED = "COMPLETED"
+PARTIAL = "PARTIAL"
+FAILED = "FAILED"
+FINAL_STATUSES = frozenset({COMPLETED, PARTIAL, FAILED})
+
+
+@dataclass(frozen=True)
+class Counts:
+    queued: int = 0
+    processing: int = 0
+    completed: int = 0
+    failed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.queued + self.processing + self.completed + self.failed
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "queued": self.queued,
+            "processing": self.processing,
+            "completed": self.completed,
+            "failed": self.failed,
+            "total": self.total,
+        }
+
+
+def counts_from_statuses(by_status: Mapping[str, int]) -> Counts:
+    """Photo-state tallies → counts. A photo waiting for a retry is PENDING: queued."""
+    return Counts(
+        queued=by_status.get(PENDING, 0),
+        processing=by_status.get(PROCESSING, 0),
+        completed=by_status.get(DONE, 0),
+        failed=by_status.get(ERROR, 0),
+    )
+
+
+def count_photos(statuses: Iterable[str]) -> Counts:
+    tally: dict[str, int] = {}
+    for status in statuses:
+        tally[status] = tally.get(status, 0) + 1
+    return counts_from_statuses(tally)
+
+
+def batch_status(counts: Counts) -> str:
+    finished = counts.completed + counts.failed
+    if counts.processing or (counts.queued and finished):
+        return BATCH_PROCESSING
+    if counts.queued:
+        return QUEUED
+    if counts.failed == 0:
+        return COMPLETED
+    if counts.completed == 0:
+        return FAILED
+    return PARTIAL
+
+
+def percent(counts: Counts) -> int:
+    if counts.total == 0:
+        return 100
+    return (100 * (counts.completed + counts.failed)) // counts.total
+
+
+def is_final(status: str) -> bool:
+    return status in FINAL_STATUSES
+
+
+def photo_payload(photo: Any) -> dict[str, Any]:
+    """The client-facing view of one photo row."""
+    return {
+        "id": photo.id,
+        "fileName": photo.file_name,
+        "status": photo.status,
+        "roomType": photo.room_type,
+        "attempts": photo.attempts,
+        "errorCode": photo.error_code,
+        "errorMessage": photo.error_message,
+        "width": photo.width,
+        "height": photo.height,
+        "flags": list(photo.flags or []),
+        "duplicateOf": photo.duplicate_of,
+        "itemsCount": sum(int(item.get("quantity", 1)) for item in photo.items or []),
+        "thumbnailUrl": f"/api/photos/{photo.id}/thumbnail" if photo.status == DONE else None,
+    }
+
+
+def progress_payload(
+    batch_id: int, counts: Counts, photos: Iterable[Mapping[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "batchId": batch_id,
+        "status": batch_status(counts),
+        "progress": percent(counts),
+        "counts": counts.as_dict(),
+        "photos": list(photos),
+    }
+
+
+def snapshot_payload(
+    batch_id: int,
+    counts: Counts,
+    photos: Iterable[Mapping[str, Any]],
+    summary: Mapping[str, Any],
+) -> dict[str, Any]:
+    payload = progress_payload(batch_id, counts, photos)
+    payload["snapshot"] = True
+    payload["inventorySummary"] = dict(summary)
+    return payload
+
+
+def inventory_summary(photos: Iterable[Any], analyzer: str) -> dict[str, Any]:
+    """The seed's shape: {totalItems, totalVolume, rooms: [...], analyzer}, from DONE photos."""
+    rooms: dict[str, dict[str, Any]] = {}
+    for photo in photos:
+        if photo.status != DONE:
+            continue
+        room_type = photo.room_type or "unknown"
+        room = rooms.setdefault(
+            room_type, {"roomType": room_type, "photos": 0, "itemsCount": 0, "volume_m3": 0.0}
+        )
+        room["photos"] += 1
+        for item in photo.items or []:
+            quantity = int(item.get("quantity", 1))
+            room["itemsCount"] += quantity
+            room["volume_m3"] += float(item.get("volume_m3", 0.0)) * quantity
+    ordered = sorted(rooms.values(), key=lambda room: (-room["photos"], room["roomType"]))
+    for room in ordered:
+        room["volume_m3"] = round(room["volume_m3"], 3)
+    return {
+        "totalItems": sum(room["itemsCount"] for room in ordered),
+        "totalVolume": round(sum(room["volume_m3"] for room in ordered), 3),
+        "rooms": ordered,
+        "analyzer": analyzer,
+    }

@@ -1,0 +1,30 @@
+"""One frozen settings object, built from the command line and the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from desktopapp.paths import DataPaths
+
+DEFAULT_PORT = 8765
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    workers: int = field(default_factory=default_workers)
+    port: int = DEFAULT_PORT
+    host: str = "127.0.0.1"
+    analyzer: str = "offline"
+    max_pixels: int | None = None  # None: the imaging module's default policy
+    language: str | None = None
+
+    @property
+    def paths(self) -> DataPaths:
+        return DataPaths(self.data_dir)

@@ -1,0 +1,94 @@
+"""Reading a batch's state from the database: counts, snapshot, list, inventory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peewee import fn
+
+from desktopapp import progress
+from desktopapp.db import Batch, Photo, Project
+
+
+class BatchNotFound(LookupError):
+    def __init__(self, batch_id: int) -> None:
+        super().__init__(f"batch {batch_id} does not exist")
+        self.batch_id = batch_id
+
+
+def get_batch(batch_id: int) -> Batch:
+    batch = Batch.get_or_none(Batch.id == batch_id)
+    if batch is None:
+        raise BatchNotFound(batch_id)
+    return batch
+
+
+def batch_counts(batch_id: int) -> progress.Counts:
+    rows = (
+        Photo.select(Photo.status, fn.COUNT(Photo.id))
+        .where(Photo.batch == batch_id)
+        .group_by(Photo.status)
+        .tuples()
+    )
+    return progress.counts_from_statuses(dict(rows))
+
+
+def batch_photos(batch_id: int) -> list[Photo]:
+    return list(Photo.select().where(Photo.batch == batch_id).order_by(Photo.position))
+
+
+def snapshot(batch_id: int) -> dict[str, Any]:
+    """The full state: the stream's first event, `GET /api/batches/{id}` and `--json`."""
+    batch = get_batch(batch_id)
+    photos = batch_photos(batch_id)
+    counts = progress.count_photos(photo.status for photo in photos)
+    payload = progress.snapshot_payload(
+        batch_id,
+        counts,
+        (progress.photo_payload(photo) for photo in photos),
+        progress.inventory_summary(photos, batch.analyzer),
+    )
+    payload["project"] = batch.project.name
+    payload["createdAt"] = batch.created_at
+    payload["skipped"] = batch.skipped
+    payload["notices"] = batch.notices
+    return payload
+
+
+def inventory(batch_id: int) -> dict[str, Any]:
+    batch = get_batch(batch_id)
+    return progress.inventory_summary(batch_photos(batch_id), batch.analyzer)
+
+
+def list_batches(limit: int = 200) -> list[dict[str, Any]]:
+    """Most recent first, with status, progress and counts; two queries in all."""
+    batches = list(
+        Batch.select(Batch, Project)
+        .join(Project)
+        .order_by(Batch.created_at.desc(), Batch.id.desc())
+        .limit(limit)
+    )
+    tallies: dict[int, dict[str, int]] = {}
+    if batches:
+        rows = (
+            Photo.select(Photo.batch, Photo.status, fn.COUNT(Photo.id))
+            .where(Photo.batch.in_([batch.id for batch in batches]))
+            .group_by(Photo.batch, Photo.status)
+            .tuples()
+        )
+        for batch_id, status, count in rows:
+            tallies.setdefault(batch_id, {})[status] = count
+    listing = []
+    for batch in batches:
+        counts = progress.counts_from_statuses(tallies.get(batch.id, {}))
+        listing.append(
+            {
+                "batchId": batch.id,
+                "project": batch.project.name,
+                "createdAt": batch.created_at,
+                "status": progress.batch_status(counts),
+                "progress": progress.percent(counts),
+                "counts": counts.as_dict(),
+            }
+        )
+    return listing

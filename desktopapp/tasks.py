@@ -1,0 +1,167 @@
+"""The queue: Huey on our own SQLite database, its consumer embedded as threads.
+
+Huey's task table lives in the same database as the photos (huey's `SqlHuey`
+on our peewee connection), so a batch's rows, journal events and queued tasks
+commit together. A queued task is only a wake-up call: Huey deletes a task
+before running it, so `recover()` re-queues unfinished photos at start-up,
+before the consumer runs, and the task itself is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from huey.consumer import Consumer, Worker
+from huey.contrib.sql_huey import SqlHuey
+from peewee import SqliteDatabase
+
+from desktopapp.db import ERROR, PENDING, PROCESSING, Photo
+from desktopapp.events import EventBus
+from desktopapp.journal import WriteTransaction
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_MAX = 0.25  # seconds: an idle worker notices work at least this fast
+
+
+class _WakeableWorker(Worker):
+    """A Huey worker whose idle back-off ends early when `PhotoQueue.wake()` is called."""
+
+    def __init__(self, *args: object, wake: threading.Condition, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._wake = wake
+
+    def sleep(self) -> None:
+        self.delay = min(self.delay, self.max_delay)
+        with self._wake:
+            woken = self._wake.wait(self.delay)
+        self.delay = self.default_delay if woken else self.delay * self.backoff
+
+
+class _EmbeddedConsumer(Consumer):
+    """Huey's consumer, minus what belongs to the host process (its signal handlers)."""
+
+    def __init__(self, huey: SqlHuey, wake: threading.Condition, **options: object) -> None:
+        self._wake = wake
+        super().__init__(huey, **options)
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+    def _create_worker(self) -> Worker:
+        return _WakeableWorker(
+            huey=self.huey,
+            stop_flag=self.stop_flag,
+            default_delay=self.default_delay,
+            max_delay=self.max_delay,
+            backoff=self.backoff,
+            max_tasks=self.max_tasks,
+            wake=self._wake,
+        )
+
+
+class PhotoQueue:
+    """One Huey task per photo, behind a small interface (enqueue, wake, start, stop)."""
+
+    def __init__(self, db: SqliteDatabase, run_photo: Callable[[int], object]) -> None:
+        self.huey = SqlHuey(name="photolot", database=db, results=False, utc=True)
+        self._task = self.huey.task(name="process_photo")(run_photo)
+        self._wake = threading.Condition()
+        self._consumer: _EmbeddedConsumer | None = None
+
+    def enqueue(self, photo_id: int) -> None:
+        """Queue a photo; inside a write transaction, the task commits with it."""
+        self._task(photo_id)
+
+    def schedule(self, photo_id: int, delay: float) -> None:
+        self._task.schedule(args=(photo_id,), delay=delay)
+
+    def wake(self) -> None:
+        with self._wake:
+            self._wake.notify_all()
+
+    def pending_count(self) -> int:
+        return self.huey.pending_count()
+
+    def flush(self) -> None:
+        self.huey.storage.flush_queue()
+        self.huey.storage.flush_schedule()
+
+    @property
+    def running(self) -> bool:
+        return self._consumer is not None
+
+    def start(self, workers: int) -> None:
+        if self._consumer is not None:
+            return
+        self._consumer = _EmbeddedConsumer(
+            self.huey,
+            self._wake,
+            workers=workers,
+            worker_type="thread",
+            periodic=False,
+            initial_delay=0.02,
+            backoff=1.5,
+            max_delay=IDLE_POLL_MAX,
+            scheduler_interval=1,
+            check_worker_health=False,
+        )
+        self._consumer.start()
+
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Let running photos finish (up to `timeout`); returns False if some did not.
+
+        A photo still running after the timeout stays PROCESSING in the database
+        and is re-queued by `recover()` at the next start.
+        """
+        consumer, self._consumer = self._consumer, None
+        if consumer is None:
+            return True
+        consumer.shutdown_timeout = timeout
+        consumer.stop_flag.set()
+        self.wake()
+        return consumer._join_workers()
+
+
+def recover(db: SqliteDatabase, bus: EventBus | None, queue: PhotoQueue) -> int:
+    """Before the consumer starts: re-queue every PENDING or PROCESSING photo, once."""
+    with WriteTransaction(db, bus) as tx:
+        queue.flush()
+        interrupted = list(Photo.select().where(Photo.status == PROCESSING))
+        by_batch: dict[int, list[Photo]] = {}
+        for photo in interrupted:
+            photo.status = PENDING
+            photo.save()
+            by_batch.setdefault(photo.batch_id, []).append(photo)
+        for batch_id, photos in by_batch.items():
+            tx.record_progress(batch_id, "photo.requeued", photos)
+        pending = list(
+            Photo.select(Photo.id).where(Photo.status == PENDING).order_by(Photo.id).tuples()
+        )
+        for (photo_id,) in pending:
+            queue.enqueue(photo_id)
+    if interrupted:
+        log.info("re-queued %d interrupted photo(s)", len(interrupted))
+    return len(pending)
+
+
+def retry_failed(db: SqliteDatabase, bus: EventBus | None, queue: PhotoQueue, batch_id: int) -> int:
+    """Move the batch's ERROR photos back to PENDING (journaled) and queue them again."""
+    with WriteTransaction(db, bus) as tx:
+        failed = list(
+            Photo.select()
+            .where((Photo.batch == batch_id) & (Photo.status == ERROR))
+            .order_by(Photo.position)
+        )
+        for photo in failed:
+            photo.status = PENDING
+            photo.attempts = 0
+            photo.error_code = photo.error_message = None
+            photo.save()
+            queue.enqueue(photo.id)
+        if failed:
+            tx.record_progress(batch_id, "photo.requeued", failed)
+            tx.after_commit(queue.wake)
+    return len(failed)

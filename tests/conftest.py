@@ -1,0 +1,80 @@
+"""Shared fixtures: every test gets its own data dir; the real corpus sits beside the repo."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Point every per-user directory somewhere temporary (qutebrowser-style)."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(home / "runtime"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.delenv("PHOTOLOT_DATA_DIR", raising=False)
+    (home / "runtime").mkdir(mode=0o700)
+    return home
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    assert CORPUS.is_dir(), f"the shared test corpus is missing: {CORPUS}"
+    return CORPUS
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def core(data_dir: Path) -> Iterator:
+    from desktopapp.core import Core
+    from desktopapp.settings import Settings
+
+    service = Core(Settings(data_dir=data_dir, workers=2))
+    service.start()
+    yield service
+    assert service.stop(timeout=30), "workers did not stop"
+
+
+def wait_until_final(core, batch_id: int, timeout: float = 60.0) -> dict:
+    """Follow the batch on the bus (no polling loop, no sleep) until it is final."""
+    from desktopapp import progress, state
+    from desktopapp.events import BatchWatcher
+
+    deadline = time.monotonic() + timeout
+    with BatchWatcher(core.bus, batch_id) as watcher:
+        while True:
+            counts = state.batch_counts(batch_id)
+            if progress.is_final(progress.batch_status(counts)):
+                return state.snapshot(batch_id)
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"batch {batch_id} not final after {timeout}s: {counts}"
+            watcher.wait(timeout=min(remaining, 5.0))
+
+
+def photo_files(folder: Path) -> list[Path]:
+    skip = {".txt", ".md", ".markdown", ".rst", ""}
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() not in skip
+        and p.name != "LICENSE"
+        and not p.name.startswith("README")
+    )
+
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
