@@ -1,0 +1,61 @@
+"""`python main.py process …` as a person (or a script) runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import make_photo
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(REPO / "main.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_process_json_prints_the_final_snapshot(tmp_path):
+    make_photo(tmp_path / "drop" / "Cuisine" / "a.jpg", 1)
+    make_photo(tmp_path / "drop" / "Chambre" / "b.jpg", 2)
+    (tmp_path / "drop" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0garbage")
+    done = run("process", str(tmp_path / "drop"), "--data-dir", str(tmp_path / "data"), "--json")
+    assert done.returncode == 0, done.stderr
+    snap = json.loads(done.stdout)  # stdout holds the JSON and nothing else
+    assert snap["snapshot"] is True and snap["status"] == "PARTIAL"
+    assert {p["fileName"]: p["roomType"] for p in snap["photos"] if p["status"] == "DONE"} == {
+        "a.jpg": "kitchen",
+        "b.jpg": "bedroom",
+    }
+    assert snap["inventorySummary"]["analyzer"] == "offline"
+    # the terminal shows the bar, the summary and the failed photo with its reason
+    assert "100%" in done.stderr and "PARTIAL" in done.stderr
+    assert "broken.jpg" in done.stderr
+    assert (tmp_path / "data" / "photolot.sqlite3").is_file()
+
+
+def test_data_dir_from_environment(tmp_path):
+    make_photo(tmp_path / "drop" / "salon.jpg", 3)
+    done = run("process", str(tmp_path / "drop"), env={"PHOTOLOT_DATA_DIR": str(tmp_path / "env")})
+    assert done.returncode == 0, done.stderr
+    assert "COMPLETED" in done.stderr and done.stdout == ""
+    assert (tmp_path / "env" / "photolot.sqlite3").is_file()
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert run("process").returncode == 2  # no path
+    assert run("process", str(tmp_path), "--workers", "0").returncode == 2
+    assert run("frobnicate").returncode == 2
+    (tmp_path / "notes.txt").write_text("no photos here")
+    nothing = run("process", str(tmp_path), "--data-dir", str(tmp_path / "data"))
+    assert nothing.returncode == 2
+    assert "None of the dropped files is a photo" in nothing.stderr
+    assert "notes.txt" in nothing.stderr

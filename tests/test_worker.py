@@ -1,0 +1,129 @@
+"""Batches through real Huey consumer threads on a real SQLite file."""
+
+from __future__ import annotations
+
+import errno
+import shutil
+from collections import defaultdict
+
+from desktopapp import journal, pipeline
+from desktopapp.db import Event, Photo
+from tests.conftest import wait_until_final
+from tests.helpers import make_photo, make_photos
+
+
+def test_200_photo_batch_completes_with_every_event_in_order(core, tmp_path):
+    files = make_photos(tmp_path / "drop" / "Chambre", 200)
+    result = core.create_batch(files)
+    snap = wait_until_final(core, result.batch_id, timeout=120)
+
+    assert snap["status"] == "COMPLETED" and snap["progress"] == 100
+    assert snap["counts"]["completed"] == 200
+    assert {p["roomType"] for p in snap["photos"]} == {"bedroom"}
+    events = journal.events_after(result.batch_id, 0, limit=10_000)
+    ids = [e.id for e in events]
+    assert ids == sorted(set(ids))  # strictly increasing
+    assert events[0].type == "batch.created"
+    per_photo: dict[int, list[str]] = defaultdict(list)
+    finished = []
+    for event in events[1:]:
+        (photo,) = event.payload["photos"]
+        per_photo[photo["id"]].append(event.type)
+        counts = event.payload["counts"]
+        assert counts["total"] == 200
+        finished.append(counts["completed"] + counts["failed"])
+    assert all(kinds == ["photo.processing", "photo.done"] for kinds in per_photo.values())
+    assert len(per_photo) == 200
+    assert finished == sorted(finished)  # progress never goes backwards
+    assert events[-1].payload["status"] == "COMPLETED"
+
+
+def test_a_bad_file_fails_alone_and_retry_failed_requeues_it(core, tmp_path):
+    drop = tmp_path / "drop" / "Cuisine"
+    make_photo(drop / "ok-1.jpg", 1)
+    make_photo(drop / "ok-2.jpg", 2)
+    broken = drop / "broken.jpg"
+    broken.write_bytes((drop / "ok-1.jpg").read_bytes()[:600])  # cut mid-data
+    result = core.create_batch([drop / "ok-1.jpg", broken, drop / "ok-2.jpg"])
+    snap = wait_until_final(core, result.batch_id)
+    assert snap["status"] == "PARTIAL"
+    bad = next(p for p in snap["photos"] if p["fileName"] == "broken.jpg")
+    assert bad["status"] == "ERROR" and bad["errorCode"] in {"truncated", "corrupt"}
+    assert bad["errorMessage"] and "Error" not in bad["errorMessage"]
+
+    make_photo(broken, 3)  # the person fixes the file, then asks for a retry
+    assert core.retry_failed(result.batch_id) == 1
+    snap = wait_until_final(core, result.batch_id)
+    assert snap["status"] == "COMPLETED"
+    kinds = [e.type for e in journal.events_after(result.batch_id, 0)]
+    assert kinds.count("photo.requeued") == 1
+    assert kinds[-2:] == ["photo.processing", "photo.done"]
+
+
+def test_vanished_source_is_a_clear_per_photo_error(core, tmp_path):
+    drop = tmp_path / "drop"
+    files = make_photos(drop, 3)
+    core.queue.stop()  # hold the workers while the source disappears
+    result = core.create_batch(files)
+    files[1].unlink()
+    core.queue.start(2)
+    snap = wait_until_final(core, result.batch_id)
+    gone = next(p for p in snap["photos"] if p["fileName"] == files[1].name)
+    assert gone["errorCode"] == "source_missing"
+    assert "no longer" in gone["errorMessage"]
+    assert snap["status"] == "PARTIAL"
+
+
+def test_transient_io_error_is_retried_and_not_counted_as_failed(core, tmp_path, monkeypatch):
+    files = make_photos(tmp_path / "drop", 1)
+    real_copy = pipeline.copy_into_store
+    failures = iter([OSError(errno.EIO, "I/O error")])
+
+    def flaky_copy(source, store_dir):
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real_copy(source, store_dir)
+
+    monkeypatch.setattr(pipeline, "copy_into_store", flaky_copy)
+    result = core.create_batch(files)
+    snap = wait_until_final(core, result.batch_id, timeout=30)
+    assert snap["status"] == "COMPLETED"
+    events = journal.events_after(result.batch_id, 0)
+    retrying = [e for e in events if e.type == "photo.retrying"]
+    assert len(retrying) == 1
+    assert retrying[0].payload["counts"]["failed"] == 0  # waiting for a retry is not failed
+    assert retrying[0].payload["counts"]["queued"] == 1
+    assert retrying[0].payload["status"] == "QUEUED"  # its only photo waits: queued again
+    assert [e.type for e in events][-2:] == ["photo.processing", "photo.done"]
+
+
+def test_near_duplicates_and_identical_content_share_the_store(core, tmp_path):
+    drop = tmp_path / "drop"
+    original = make_photo(drop / "salon-a.jpg", 7, size=(400, 300))
+    from PIL import Image
+
+    with Image.open(original) as im:
+        im.resize((380, 285)).save(drop / "salon-b.jpg", quality=60)
+    make_photo(drop / "salon-c.jpg", 8, size=(400, 300))
+    result = core.create_batch([drop])
+    snap = wait_until_final(core, result.batch_id)
+    flagged = {p["fileName"]: p for p in snap["photos"]}
+    dup = [p for p in flagged.values() if "near_duplicate" in p["flags"]]
+    assert len(dup) == 1 and dup[0]["fileName"] in {"salon-a.jpg", "salon-b.jpg"}
+    assert "near_duplicate" not in flagged["salon-c.jpg"]["flags"]
+
+    # the same bytes dropped again later: one stored copy, one thumbnail
+    again = core.create_batch([shutil.copy(original, tmp_path / "again.jpg")])
+    wait_until_final(core, again.batch_id)
+    shas = {
+        p.sha256 for p in Photo.select().where(Photo.file_name.in_(["salon-a.jpg", "again.jpg"]))
+    }
+    assert len(shas) == 1
+    assert len(list(core.paths.store.iterdir())) == 3
+
+
+def test_every_state_change_has_its_journal_row(core, tmp_path):
+    result = core.create_batch(make_photos(tmp_path / "drop", 5))
+    wait_until_final(core, result.batch_id)
+    assert Event.select().where(Event.batch == result.batch_id).count() == 1 + 5 * 2
