@@ -75,6 +75,15 @@ class PhotoQueue:
         """Queue a photo; inside a write transaction, the task commits with it."""
         self._task(photo_id)
 
+    def enqueue_many(self, photo_ids: list[int]) -> None:
+        """Queue many photos in one statement (intake, recovery); commits with the caller."""
+        storage = self.huey.storage
+        serialize = self.huey.serialize_task
+        storage.database.cursor().executemany(
+            f"INSERT INTO {storage.Task._meta.table_name} (queue, data, priority) VALUES (?, ?, 0)",
+            [(storage.name, serialize(self._task.s(photo_id))) for photo_id in photo_ids],
+        )
+
     def schedule(self, photo_id: int, delay: float) -> None:
         self._task.schedule(args=(photo_id,), delay=delay)
 
@@ -140,8 +149,7 @@ def recover(db: SqliteDatabase, bus: EventBus | None, queue: PhotoQueue) -> int:
         pending = list(
             Photo.select(Photo.id).where(Photo.status == PENDING).order_by(Photo.id).tuples()
         )
-        for (photo_id,) in pending:
-            queue.enqueue(photo_id)
+        queue.enqueue_many([photo_id for (photo_id,) in pending])
     if interrupted:
         log.info("re-queued %d interrupted photo(s)", len(interrupted))
     return len(pending)
@@ -160,7 +168,7 @@ def retry_failed(db: SqliteDatabase, bus: EventBus | None, queue: PhotoQueue, ba
             photo.attempts = 0
             photo.error_code = photo.error_message = None
             photo.save()
-            queue.enqueue(photo.id)
+        queue.enqueue_many([photo.id for photo in failed])
         if failed:
             tx.record_progress(batch_id, "photo.requeued", failed)
             tx.after_commit(queue.wake)

@@ -95,10 +95,10 @@ def test_nothing_to_import(idle_core, tmp_path):
 def test_failed_intake_leaves_nothing_behind(idle_core, tmp_path, monkeypatch):
     make_photo(tmp_path / "drop" / "a.jpg", 1)
 
-    def broken_enqueue(photo_id):
+    def broken_enqueue(photo_ids):
         raise RuntimeError("queue unavailable")
 
-    monkeypatch.setattr(idle_core.queue, "enqueue", broken_enqueue)
+    monkeypatch.setattr(idle_core.queue, "enqueue_many", broken_enqueue)
     with pytest.raises(RuntimeError):
         idle_core.create_batch([tmp_path / "drop"])
     assert Photo.select().count() == 0  # one transaction: all or nothing

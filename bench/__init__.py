@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench.NAME`. They print figures; they never fail a build."""
