@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
 from desktopapp import __version__
+from desktopapp.logging_setup import configure_logging
 from desktopapp.paths import resolve_data_dir
 from desktopapp.settings import Settings, default_workers
 
@@ -16,6 +16,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="where PhotoLot keeps its data (or PHOTOLOT_DATA_DIR)")
     parser.add_argument(
         "--workers", type=int, default=None, help="worker threads (default: CPU count)"
+    )
+    parser.add_argument(
+        "--max-megapixels",
+        type=float,
+        default=None,
+        help="refuse pictures larger than this (default 179, Pillow's bomb limit)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
 
@@ -42,7 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     workers = args.workers if args.workers else default_workers()
-    return Settings(data_dir=resolve_data_dir(args.data_dir), workers=workers)
+    max_pixels = int(args.max_megapixels * 1_000_000) if args.max_megapixels else None
+    return Settings(
+        data_dir=resolve_data_dir(args.data_dir), workers=workers, max_pixels=max_pixels
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,16 +60,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    logging.basicConfig(
-        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.max_megapixels is not None and args.max_megapixels <= 0:
+        parser.error("--max-megapixels must be positive")
+    settings = settings_from_args(args)
+    configure_logging(settings.paths.logs, args.verbose)
     if args.command == "process":
-        if args.workers is not None and args.workers < 1:
-            parser.error("--workers must be at least 1")
         from desktopapp.process_command import run_process
 
-        return run_process(settings_from_args(args), args.paths, args.project, args.json)
+        return run_process(settings, args.paths, args.project, args.json)
     parser.error(f"unknown command {args.command}")
     return 2
 
