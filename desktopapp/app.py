@@ -1,0 +1,93 @@
+"""The composition root: settings → core (db, bus, workers) → local server → window.
+
+Only this module wires the parts together; it starts them in that order and stops
+them in reverse. `LocalServices` is everything but the window (used headless, by the
+smoke and self-test commands, and under the window).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from urllib.parse import quote
+
+from desktopapp.core import Core
+from desktopapp.runtime_file import remove_runtime_file, runtime_file_for, write_runtime_file
+from desktopapp.server.api_types import ServerApi
+from desktopapp.server.app import create_app
+from desktopapp.server.config import SecurityConfig, StreamConfig
+from desktopapp.server.runner import ServerThread
+from desktopapp.server.token import load_or_create_token
+from desktopapp.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class LocalServices:
+    def __init__(self, settings: Settings, *, stream: StreamConfig | None = None) -> None:
+        self.settings = settings
+        self.core = Core(settings)
+        self.token = load_or_create_token(self.core.paths.token)
+        api = ServerApi.from_core(self.core)
+        security = SecurityConfig(token=self.token)
+        self.server = ServerThread(
+            lambda: create_app(api, security, stream=stream), settings.host, settings.port
+        )
+        self.runtime_file = runtime_file_for(settings.data_dir)
+        self.port: int | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def browser_url(self, path: str = "/") -> str:
+        """A one-time URL: the page trades the token for a cookie, then drops it from the URL."""
+        return f"{self.base_url}{path}?token={quote(self.token)}"
+
+    def start(self) -> LocalServices:
+        requeued = self.core.start()
+        if requeued:
+            log.info("%d unfinished photo(s) queued again", requeued)
+        try:
+            self.port = self.server.start()
+        except Exception:
+            self.core.stop()
+            raise
+        write_runtime_file(self.runtime_file, self.browser_url())
+        return self
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Streams first (clients see the end), then workers, then the database."""
+        remove_runtime_file(self.runtime_file)
+        self.server.stop(timeout)
+        self.core.stop(timeout)
+
+    def __enter__(self) -> LocalServices:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def run_headless(settings: Settings) -> int:
+    """`photolot --headless`: server and workers, no window, until Ctrl-C or SIGTERM."""
+    stop = threading.Event()
+
+    def request_stop(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    services = LocalServices(settings)
+    try:
+        services.start()
+        print(f"PhotoLot ready: {services.base_url}/", flush=True)
+        print(f"Open in your browser: {services.browser_url()}", flush=True)
+        while not stop.wait(3600):
+            pass
+        print("PhotoLot stopping…", flush=True)
+        return 0
+    finally:
+        services.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
