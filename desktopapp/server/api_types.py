@@ -1,0 +1,65 @@
+"""`ServerApi`: what the server may call on the core, handed over by the composition root.
+
+Plain synchronous callables (calibre embedded-server style): the server runs them
+on its database threads, never on its event loop. `ServerApi.from_core(core)`
+builds one from a `desktopapp.core.Core`; tests may build one by hand.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from desktopapp import __version__, journal, state
+from desktopapp.events import EventBus
+from desktopapp.intake import IntakeResult
+from desktopapp.journal import JournalEntry
+from desktopapp.server import queries
+from desktopapp.server.queries import Thumbnail
+
+if TYPE_CHECKING:
+    from desktopapp.core import Core
+
+
+@dataclass(frozen=True)
+class ServerApi:
+    bus: EventBus
+    """Wake-ups "batch B has events up to N"; the server subscribes one listener."""
+    create_batch: Callable[[Iterable[str | os.PathLike[str]], str | None], IntakeResult]
+    """(paths, project) → IntakeResult; raises intake.NothingToImport."""
+    retry_failed: Callable[[int], int]
+    """batch id → photos re-queued; raises state.BatchNotFound."""
+    snapshot: Callable[[int], dict[str, Any]]
+    """batch id → full state (DESIGN.md); raises state.BatchNotFound."""
+    snapshot_at_head: Callable[[int], tuple[dict[str, Any], int]]
+    """batch id → (full state, journal id it reflects); raises state.BatchNotFound."""
+    list_batches: Callable[[], list[dict[str, Any]]]
+    """Most recent first, with status, progress and counts."""
+    events_after: Callable[[int, int, int], list[JournalEntry]]
+    """(batch id, after id, limit) → journal rows with a larger id, in order."""
+    head_id: Callable[[int], int]
+    """batch id → newest journal id; raises state.BatchNotFound."""
+    thumbnail: Callable[[int], Thumbnail | None]
+    """photo id → its thumbnail (None while it has none); raises queries.PhotoNotFound."""
+    uploads_dir: Path
+    """Browser uploads land in <uploads_dir>/<random>/<name>."""
+    version: str = __version__
+
+    @classmethod
+    def from_core(cls, core: Core) -> ServerApi:
+        return cls(
+            bus=core.bus,
+            create_batch=core.create_batch,
+            retry_failed=core.retry_failed,
+            snapshot=core.snapshot,
+            snapshot_at_head=partial(queries.snapshot_at_head, core.db),
+            list_batches=state.list_batches,
+            events_after=journal.events_after,
+            head_id=queries.batch_head,
+            thumbnail=partial(queries.thumbnail, core.paths),
+            uploads_dir=core.paths.uploads,
+        )

@@ -1,0 +1,100 @@
+"""The aiohttp application: routes, middlewares, and the hub's lifecycle.
+
+    app = create_app(ServerApi.from_core(core), SecurityConfig(token))
+
+Run it with `handler_cancellation=True` (ServerThread and aiohttp's test server
+do): a stream whose client has gone is then released at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from aiohttp import web
+
+from desktopapp.paths import resources_dir
+from desktopapp.server import pages, routes_api
+from desktopapp.server.api_types import ServerApi
+from desktopapp.server.config import Limits, SecurityConfig, StreamConfig
+from desktopapp.server.context import CONTEXT, ServerContext
+from desktopapp.server.errors import error_middleware
+from desktopapp.server.hub import StreamHub
+from desktopapp.server.security import add_security_headers, security_middlewares
+from desktopapp.server.stream import stream_handler
+
+STREAM_ROUTE = "batch-stream"
+BATCHES_PATH = "/api/batches"
+
+
+def create_app(
+    api: ServerApi,
+    security: SecurityConfig,
+    *,
+    stream: StreamConfig | None = None,
+    limits: Limits | None = None,
+    web_root: Path | None = None,
+) -> web.Application:
+    stream = stream or StreamConfig()
+    limits = limits or Limits()
+    ctx = ServerContext(
+        api=api,
+        security=security,
+        stream=stream,
+        limits=limits,
+        web_root=web_root if web_root is not None else resources_dir() / "web",
+        hub=StreamHub(api.bus, stream.max_streams),
+    )
+    app = web.Application(
+        middlewares=[
+            error_middleware,
+            *security_middlewares(
+                security,
+                origin_checked_paths=lambda request: request.match_info.route.name == STREAM_ROUTE,
+                multipart_paths={BATCHES_PATH},
+            ),
+        ],
+        client_max_size=limits.max_json_bytes,
+    )
+    app[CONTEXT] = ctx
+    app.on_response_prepare.append(_stamp_headers)
+    app.on_startup.append(_on_startup)
+    app.on_shutdown.append(_on_shutdown)
+    app.on_cleanup.append(_on_cleanup)
+
+    app.router.add_get("/api/health", routes_api.health)
+    app.router.add_get(BATCHES_PATH, routes_api.list_batches)
+    app.router.add_post(BATCHES_PATH, routes_api.create_batch)
+    app.router.add_get("/api/batches/{batch_id}", routes_api.get_batch)
+    app.router.add_post("/api/batches/{batch_id}/retry-failed", routes_api.retry_failed)
+    app.router.add_get(
+        "/api/batches/{batch_id}/stream", stream_handler, name=STREAM_ROUTE, allow_head=False
+    )
+    app.router.add_get("/api/batches/{batch_id}/export", routes_api.export_batch)
+    app.router.add_get("/api/photos/{photo_id}/thumbnail", routes_api.thumbnail)
+    app.router.add_get("/", pages.index_page)
+    app.router.add_get("/batches/{batch_id}", pages.batch_page)
+    app.router.add_get("/static/{path:.+}", pages.static_file)
+    return app
+
+
+def hub_of(app: web.Application) -> StreamHub:
+    return app[CONTEXT].hub
+
+
+async def _stamp_headers(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    add_security_headers(request, response)
+
+
+async def _on_startup(app: web.Application) -> None:
+    app[CONTEXT].hub.start()
+
+
+async def _on_shutdown(app: web.Application) -> None:
+    app[CONTEXT].hub.close_all()  # open streams end now instead of at the shutdown timeout
+
+
+async def _on_cleanup(app: web.Application) -> None:
+    ctx: ServerContext = app[CONTEXT]
+    ctx.hub.stop()
+    await asyncio.to_thread(ctx.executor.shutdown, True)

@@ -1,0 +1,245 @@
+"""The JSON API: health, batches (list, create, state, retry, export) and thumbnails.
+
+Every database or disk call runs on the context's threads (`ctx.run`); big bodies
+are serialised there too, so the event loop never waits on a large batch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+from typing import Any
+
+from aiohttp import hdrs, web
+
+from desktopapp.intake import IntakeResult, NothingToImport
+from desktopapp.server import export
+from desktopapp.server.context import ServerContext, context, parse_id
+from desktopapp.server.errors import ApiError
+from desktopapp.server.queries import PhotoNotFound
+from desktopapp.server.uploads import Upload, receive_upload
+from desktopapp.state import BatchNotFound
+
+MAX_PATH_CHARS = 4096
+MAX_PROJECT_CHARS = 200
+LISTED_BAD_PATHS = 10  # named in the message; the details carry up to 100
+THUMBNAIL_CACHE = "private, max-age=31536000, immutable"
+JSON_TYPE = "application/json"
+
+
+def _batch_not_found(batch_id: int) -> ApiError:
+    return ApiError(404, "batch_not_found", f"There is no batch {batch_id}.")
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _json_response(body: bytes, status: int = 200, **kwargs: Any) -> web.Response:
+    return web.Response(body=body, status=status, content_type=JSON_TYPE, charset="utf-8", **kwargs)
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok", "version": context(request).api.version})
+
+
+async def list_batches(request: web.Request) -> web.Response:
+    ctx = context(request)
+    body = await ctx.run(lambda: _json_bytes({"batches": ctx.api.list_batches()}))
+    return _json_response(body)
+
+
+async def get_batch(request: web.Request) -> web.Response:
+    ctx = context(request)
+    batch_id = parse_id(request.match_info["batch_id"])
+    try:
+        body = await ctx.run(lambda: _json_bytes(ctx.api.snapshot(batch_id)))
+    except BatchNotFound:
+        raise _batch_not_found(batch_id) from None
+    return _json_response(body)
+
+
+async def retry_failed(request: web.Request) -> web.Response:
+    ctx = context(request)
+    batch_id = parse_id(request.match_info["batch_id"])
+    try:
+        requeued = await ctx.run(ctx.api.retry_failed, batch_id)
+    except BatchNotFound:
+        raise _batch_not_found(batch_id) from None
+    return web.json_response({"requeued": requeued})
+
+
+async def create_batch(request: web.Request) -> web.Response:
+    ctx = context(request)
+    upload: Upload | None = None
+    if request.content_type == "multipart/form-data":
+        upload = await receive_upload(request, ctx)
+        paths: list[str] = [str(path) for path in upload.files]
+        project = upload.project or None
+    else:
+        paths, project = await _json_paths(request, ctx)
+        bad = await ctx.run(bad_paths, paths)
+        if bad:
+            raise _bad_paths_error(bad)
+    try:
+        # Once started, intake runs to its end on its thread even if the client goes away.
+        result: IntakeResult = await ctx.run(ctx.api.create_batch, paths, project)
+    except NothingToImport as exc:
+        if upload is not None:  # no batch refers to these files
+            await ctx.run(shutil.rmtree, upload.folder, True)
+        raise ApiError(
+            422,
+            "nothing_to_import",
+            str(exc),
+            details={"skipped": _named(exc.skipped, upload)},
+        ) from None
+    return web.json_response(
+        {
+            "batchId": result.batch_id,
+            "photosCount": result.photos_count,
+            "skipped": _named(result.skipped, upload),
+            "notices": result.notices,
+        },
+        status=201,
+        headers={hdrs.LOCATION: f"/api/batches/{result.batch_id}"},
+    )
+
+
+def _named(skipped: list[dict[str, str]], upload: Upload | None) -> list[dict[str, str]]:
+    """Uploaded files are reported by the name the browser sent, not our storage path."""
+    if upload is None:
+        return skipped
+    return [{**entry, "name": upload.display_name(entry["name"])} for entry in skipped]
+
+
+async def _json_paths(request: web.Request, ctx: ServerContext) -> tuple[list[str], str | None]:
+    if request.content_length and request.content_length > ctx.limits.max_json_bytes:
+        raise ApiError(413, "too_large", "The request body is larger than PhotoLot accepts.")
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ApiError(400, "bad_json", "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise ApiError(
+            400, "bad_request", 'Send a JSON object: {"paths": [...], "project": "..."}.'
+        )
+    paths = body.get("paths")
+    limit = ctx.limits.max_paths
+    if (
+        not isinstance(paths, list)
+        or not paths
+        or not all(isinstance(path, str) and path for path in paths)
+    ):
+        raise ApiError(
+            400, "bad_paths", '"paths" must be a non-empty list of file or folder paths (text).'
+        )
+    if len(paths) > limit:
+        raise ApiError(
+            400, "too_many_paths", f"Send at most {limit} paths at once (got {len(paths)})."
+        )
+    project = body.get("project")
+    if project is not None:
+        if not isinstance(project, str) or len(project) > MAX_PROJECT_CHARS:
+            raise ApiError(
+                400,
+                "bad_project",
+                f'"project" must be a name of at most {MAX_PROJECT_CHARS} characters.',
+            )
+        project = project.strip() or None
+    return paths, project
+
+
+def path_problem(raw: str) -> str | None:
+    """Why a posted path cannot be imported, or None if it is a readable file or folder."""
+    if "\x00" in raw or len(raw) > MAX_PATH_CHARS:
+        return "not a valid path"
+    path = Path(raw)
+    if not path.is_absolute():
+        return "not an absolute path"
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "does not exist"
+    except PermissionError:
+        return "PhotoLot is not allowed to read it"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if stat.S_ISDIR(mode):
+        return None if os.access(path, os.R_OK | os.X_OK) else "PhotoLot is not allowed to read it"
+    if stat.S_ISREG(mode):
+        return None if os.access(path, os.R_OK) else "PhotoLot is not allowed to read it"
+    return "not a regular file or folder (a device, pipe or socket)"
+
+
+def bad_paths(paths: list[str]) -> list[dict[str, str]]:
+    bad = []
+    for raw in paths:
+        problem = path_problem(raw)
+        if problem:
+            bad.append({"path": raw, "reason": problem})
+    return bad
+
+
+def _bad_paths_error(bad: list[dict[str, str]]) -> ApiError:
+    listed = "; ".join(f"{entry['path']} ({entry['reason']})" for entry in bad[:LISTED_BAD_PATHS])
+    more = f"; and {len(bad) - LISTED_BAD_PATHS} more" if len(bad) > LISTED_BAD_PATHS else ""
+    return ApiError(
+        400,
+        "bad_paths",
+        f"{len(bad)} of the paths cannot be imported: {listed}{more}.",
+        details={"paths": bad[:100]},
+    )
+
+
+async def thumbnail(request: web.Request) -> web.Response:
+    ctx = context(request)
+    photo_id = parse_id(request.match_info["photo_id"], "photo")
+    try:
+        thumb = await ctx.run(ctx.api.thumbnail, photo_id)
+    except PhotoNotFound:
+        raise ApiError(404, "photo_not_found", f"There is no photo {photo_id}.") from None
+    if thumb is None:
+        raise ApiError(
+            404,
+            "thumbnail_not_ready",
+            "This photo has no thumbnail yet: it is waiting, or it could not be read.",
+        )
+    etag = f'"{thumb.sha256}"'
+    headers = {hdrs.ETAG: etag, hdrs.CACHE_CONTROL: THUMBNAIL_CACHE}
+    if _etag_matches(request.headers.get(hdrs.IF_NONE_MATCH), etag):
+        return web.Response(status=304, headers=headers)
+    try:
+        body = await ctx.run(thumb.path.read_bytes)
+    except FileNotFoundError:
+        raise ApiError(404, "thumbnail_not_ready", "This photo's thumbnail is missing.") from None
+    return web.Response(body=body, content_type="image/jpeg", headers=headers)
+
+
+def _etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in candidates or etag in candidates
+
+
+async def export_batch(request: web.Request) -> web.Response:
+    ctx = context(request)
+    batch_id = parse_id(request.match_info["batch_id"])
+    kind = request.query.get("format", "csv")
+    if kind not in ("csv", "json"):
+        raise ApiError(400, "bad_format", "Choose format=csv or format=json.")
+    render = export.batch_csv if kind == "csv" else _json_bytes
+    try:
+        body = await ctx.run(lambda: render(ctx.api.snapshot(batch_id)))
+    except BatchNotFound:
+        raise _batch_not_found(batch_id) from None
+    content_type = "text/csv" if kind == "csv" else JSON_TYPE
+    return web.Response(
+        body=body,
+        content_type=content_type,
+        charset="utf-8",
+        headers={hdrs.CONTENT_DISPOSITION: export.attachment(batch_id, kind)},
+    )

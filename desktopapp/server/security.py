@@ -1,0 +1,249 @@
+"""The local server's defences (DESIGN.md, Security): aiohttp middlewares and headers.
+
+In order, each request meets:
+
+1. Host allowlist: `127.0.0.1:PORT`, `localhost:PORT`, `[::1]:PORT`, else 421
+   (DNS rebinding). Applies to everything, the health check and the stream included.
+2. No CORS: OPTIONS gets 405 and no response ever carries an Access-Control-* header.
+3. Origin: on every state change (any method but GET/HEAD) and on the stream, an
+   Origin header, when present, must be our own origin, else 403.
+4. Token, on everything but `GET /api/health`: `Authorization: Bearer <token>` or the
+   `photolot_<port>` cookie, compared in constant time, else 401. A page URL with
+   `?token=` is exchanged once for that cookie (HttpOnly, SameSite=Strict, Path=/) by
+   a 303 to the same URL without the token. A client (address + user agent) that
+   sent `max_bad_tokens` wrong tokens within the window gets 429 + Retry-After for
+   further wrong ones; a request with the right token always passes. Requests with
+   no token at all are not counted (a browser without the cookie just gets the 401
+   page).
+5. Bodies: a POST with a body must be `application/json` (or `multipart/form-data`
+   where uploads are accepted), else 415.
+
+`add_security_headers` (an on_response_prepare hook) stamps every response that goes
+through the app, errors, redirects and the stream included.
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Collection
+from typing import Any
+
+from aiohttp import hdrs, web
+
+from desktopapp.server.config import SecurityConfig
+from desktopapp.server.errors import ApiError, is_api
+
+HEALTH_PATH = "/api/health"
+COOKIE_PREFIX = "photolot_"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def local_port(request: web.BaseRequest, config: SecurityConfig) -> int:
+    if config.port is not None:
+        return config.port
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    return int(sockname[1]) if sockname else 0
+
+
+def cookie_name(port: int) -> str:
+    return f"{COOKIE_PREFIX}{port}"
+
+
+def allowed_hosts(port: int) -> frozenset[str]:
+    hosts = {f"{host}:{port}" for host in LOOPBACK_HOSTS}
+    if port == 80:
+        hosts.update(LOOPBACK_HOSTS)
+    return frozenset(hosts)
+
+
+def allowed_origins(port: int) -> frozenset[str]:
+    return frozenset(f"http://{host}" for host in allowed_hosts(port))
+
+
+def token_matches(presented: str, expected: str) -> bool:
+    return hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8"))
+
+
+def add_security_headers(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers[name] = value
+    response.headers.setdefault(hdrs.CACHE_CONTROL, "no-store")
+    for name in [name for name in response.headers if name.lower().startswith("access-control-")]:
+        del response.headers[name]
+
+
+class FailureLimiter:
+    """Counts wrong tokens per client in a sliding window; memory is bounded."""
+
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = 4096,
+    ) -> None:
+        self._limit = limit
+        self._window = window
+        self._clock = clock
+        self._max_clients = max_clients
+        self._failures: OrderedDict[Any, deque[float]] = OrderedDict()
+
+    def _recent(self, key: Any) -> deque[float]:
+        failures = self._failures.get(key)
+        if failures is None:
+            return deque()
+        horizon = self._clock() - self._window
+        while failures and failures[0] <= horizon:
+            failures.popleft()
+        if not failures:
+            del self._failures[key]
+        return failures
+
+    def retry_after(self, key: Any) -> int | None:
+        """Seconds until the client may try again, None when it is not blocked."""
+        failures = self._recent(key)
+        if len(failures) < self._limit:
+            return None
+        return max(1, math.ceil(failures[-self._limit] + self._window - self._clock()))
+
+    def record(self, key: Any) -> None:
+        failures = self._failures.setdefault(key, deque(maxlen=self._limit))
+        failures.append(self._clock())
+        self._failures.move_to_end(key)
+        while len(self._failures) > self._max_clients:
+            self._failures.popitem(last=False)
+
+
+def security_middlewares(
+    config: SecurityConfig,
+    *,
+    origin_checked_paths: Callable[[web.Request], bool],
+    multipart_paths: Collection[str],
+) -> list[Any]:
+    """The middlewares, outermost first (after the error middleware)."""
+    limiter = FailureLimiter(config.max_bad_tokens, config.bad_token_window)
+
+    @web.middleware
+    async def host_check(request: web.Request, handler: Any) -> web.StreamResponse:
+        host = (request.headers.get(hdrs.HOST) or "").lower()
+        if host not in allowed_hosts(local_port(request, config)):
+            raise ApiError(
+                421,
+                "misdirected_request",
+                "This server only answers to 127.0.0.1, localhost or [::1] with its own port.",
+            )
+        return await handler(request)
+
+    @web.middleware
+    async def no_cors(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.method == hdrs.METH_OPTIONS:
+            raise ApiError(
+                405,
+                "method_not_allowed",
+                "PhotoLot does not answer cross-origin requests.",
+                headers={hdrs.ALLOW: "GET, HEAD, POST"},
+            )
+        return await handler(request)
+
+    @web.middleware
+    async def origin_check(request: web.Request, handler: Any) -> web.StreamResponse:
+        origin = request.headers.get(hdrs.ORIGIN)
+        checked = request.method not in SAFE_METHODS or origin_checked_paths(request)
+        if (
+            checked
+            and origin is not None
+            and origin.lower() not in allowed_origins(local_port(request, config))
+        ):
+            raise ApiError(
+                403, "forbidden_origin", "Requests from other web sites are not allowed."
+            )
+        return await handler(request)
+
+    @web.middleware
+    async def token_check(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.path == HEALTH_PATH:
+            return await handler(request)
+        port = local_port(request, config)
+        client = (request.remote, request.headers.get(hdrs.USER_AGENT, ""))
+        exchange = not is_api(request) and request.method in SAFE_METHODS
+        query_token = request.query.get("token") if exchange else None
+        presented = query_token if query_token is not None else _presented_token(request, port)
+        if presented is None:
+            raise _unauthorized()
+        if token_matches(presented, config.token):
+            if query_token is not None:
+                raise _exchange_redirect(request, port, config.token)
+            return await handler(request)
+        wait = limiter.retry_after(client)
+        if wait is not None:
+            raise ApiError(
+                429,
+                "too_many_attempts",
+                "Too many wrong access tokens from this program: wait a minute, then open "
+                "the page again from the PhotoLot app.",
+                headers={hdrs.RETRY_AFTER: str(wait)},
+            )
+        limiter.record(client)
+        raise _unauthorized(wrong=True)
+
+    @web.middleware
+    async def body_type_check(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.method not in SAFE_METHODS and request.body_exists:
+            content_type = request.content_type
+            multipart_ok = request.path in multipart_paths
+            if content_type != "application/json" and not (
+                multipart_ok and content_type == "multipart/form-data"
+            ):
+                accepted = "application/json" + (" or multipart/form-data" if multipart_ok else "")
+                raise ApiError(
+                    415,
+                    "unsupported_media_type",
+                    f"Send the request body as {accepted} (got {content_type or 'nothing'}).",
+                )
+        return await handler(request)
+
+    return [host_check, no_cors, origin_check, token_check, body_type_check]
+
+
+def _presented_token(request: web.Request, port: int) -> str | None:
+    authorization = request.headers.get(hdrs.AUTHORIZATION)
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+    return request.cookies.get(cookie_name(port))
+
+
+def _unauthorized(*, wrong: bool = False) -> ApiError:
+    if wrong:
+        message = "The access token is wrong. Open PhotoLot's page from the PhotoLot app."
+    else:
+        message = (
+            "This request needs PhotoLot's access token: programs send "
+            "'Authorization: Bearer <token>'; browsers open the page from the PhotoLot app."
+        )
+    return ApiError(
+        401, "unauthorized", message, headers={hdrs.WWW_AUTHENTICATE: 'Bearer realm="PhotoLot"'}
+    )
+
+
+def _exchange_redirect(request: web.Request, port: int, token: str) -> web.HTTPSeeOther:
+    clean = request.rel_url.without_query_params("token")
+    redirect = web.HTTPSeeOther(location=str(clean))
+    redirect.set_cookie(cookie_name(port), token, httponly=True, samesite="Strict", path="/")
+    return redirect

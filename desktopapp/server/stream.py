@@ -1,0 +1,251 @@
+"""`GET /api/batches/{id}/stream`: a batch's progress as Server-Sent Events (DESIGN.md).
+
+    retry: 1000
+    snapshot (or the journal replayed after Last-Event-ID) → live journal rows →
+    complete | timeout | error, then close;   `ping` after silence.
+
+A stream sleeps on its hub subscription; when the bus announces rows beyond its
+cursor it reads them from the journal, in pages, and writes each page in one
+chunk. Each write has a deadline: a client that stops reading is cut off alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import hdrs, web
+
+from desktopapp import progress
+from desktopapp.server.context import ServerContext, context, parse_id
+from desktopapp.server.errors import ApiError
+from desktopapp.server.hub import Subscription
+from desktopapp.server.sse import encode_event, encode_retry, parse_last_event_id
+from desktopapp.state import BatchNotFound
+
+log = logging.getLogger(__name__)
+
+STREAM_HEADERS = {
+    hdrs.CONTENT_TYPE: "text/event-stream; charset=utf-8",
+    hdrs.CACHE_CONTROL: "no-cache, no-transform",
+    "X-Accel-Buffering": "no",
+}
+RETRY_AFTER_FULL = 5  # seconds suggested to a client turned away at the stream cap
+SHUTDOWN_EOF_TIMEOUT = 0.25
+
+
+class StreamClosed(Exception):
+    """The client is gone (or was cut off): stop without writing anything else."""
+
+
+@dataclass(frozen=True)
+class Opening:
+    cursor: int  # the journal id the client has seen (explicitly, or through the snapshot)
+    chunk: bytes  # the snapshot event (+ `complete` for a finished batch); b"" on a resume
+    final: bool  # the batch is finished: `chunk` ends with `complete`
+
+
+@dataclass(frozen=True)
+class FinalCheck:
+    head: int
+    complete: bytes | None  # the `complete` event when the batch is finished at `head`
+
+
+def requested_resume(request: web.Request) -> int | None:
+    """The client's Last-Event-ID: the header (set by EventSource on reconnect) wins."""
+    raw = request.headers.get("Last-Event-ID")
+    if raw is None or not raw.strip():
+        raw = request.query.get("lastEventId")
+    return parse_last_event_id(raw)
+
+
+def complete_payload(snapshot: dict[str, Any]) -> dict[str, Any]:
+    final = dict(snapshot)
+    final.pop("snapshot", None)
+    return final
+
+
+async def stream_handler(request: web.Request) -> web.StreamResponse:
+    ctx = context(request)
+    batch_id = parse_id(request.match_info["batch_id"])
+    resume = requested_resume(request)
+    subscription = ctx.hub.open(batch_id)  # before reading: no wake-up can be missed
+    if subscription is None:
+        raise ApiError(
+            429,
+            "too_many_streams",
+            f"Too many live progress views are open ({ctx.stream.max_streams}). "
+            "Close some PhotoLot tabs, then try again.",
+            headers={hdrs.RETRY_AFTER: str(RETRY_AFTER_FULL)},
+        )
+    try:
+        try:
+            opening = await ctx.run(_open, ctx, batch_id, resume)
+        except BatchNotFound:
+            raise ApiError(404, "batch_not_found", f"There is no batch {batch_id}.") from None
+        response = web.StreamResponse(headers=STREAM_HEADERS)
+        response.force_close()  # "then close": no keep-alive after the stream ends
+        await response.prepare(request)
+        await _Stream(ctx, request, response, subscription).run(opening)
+        return response
+    finally:
+        ctx.hub.close(subscription)
+
+
+def _open(ctx: ServerContext, batch_id: int, resume: int | None) -> Opening:
+    """On the database threads: where the stream starts, with its first events encoded."""
+    if resume is not None and resume <= ctx.api.head_id(batch_id):
+        return Opening(resume, b"", False)
+    snapshot, head = ctx.api.snapshot_at_head(batch_id)
+    chunk = encode_event("progress", snapshot, head)
+    final = progress.is_final(snapshot["status"])
+    if final:
+        chunk += encode_event("complete", complete_payload(snapshot))
+    return Opening(head, chunk, final)
+
+
+def _check_final(ctx: ServerContext, batch_id: int) -> FinalCheck:
+    snapshot, head = ctx.api.snapshot_at_head(batch_id)
+    if progress.is_final(snapshot["status"]):
+        return FinalCheck(head, encode_event("complete", complete_payload(snapshot)))
+    return FinalCheck(head, None)
+
+
+class _Stream:
+    def __init__(
+        self,
+        ctx: ServerContext,
+        request: web.Request,
+        response: web.StreamResponse,
+        subscription: Subscription,
+    ) -> None:
+        self.ctx = ctx
+        self.config = ctx.stream
+        self.request = request
+        self.response = response
+        self.subscription = subscription
+        self.batch_id = subscription.batch_id
+        self.loop = asyncio.get_running_loop()
+        self.last_write = self.loop.time()
+
+    async def run(self, opening: Opening) -> None:
+        try:
+            await self._run(opening)
+            await self._finish()
+        except StreamClosed:
+            pass
+        except BatchNotFound:
+            await self._fail("batch_not_found", "This batch no longer exists.")
+        except Exception:
+            log.exception("stream of batch %s failed", self.batch_id)
+            await self._fail(
+                "server_error", "PhotoLot hit an unexpected problem; reload the page to go on."
+            )
+
+    async def _run(self, opening: Opening) -> None:
+        deadline = self.loop.time() + self.config.max_duration
+        await self._write(encode_retry(self.config.retry_ms) + opening.chunk)
+        if opening.final:
+            return
+        cursor = opening.cursor
+        resumed = not opening.chunk
+        must_read = resumed or self.subscription.head > cursor
+        check_final = resumed  # after a resume the current status is unknown: check it once
+        while True:
+            if must_read:
+                cursor, final_seen = await self._catch_up(cursor)
+                check_final = check_final or final_seen
+            if check_final:
+                check = await self.ctx.run(_check_final, self.ctx, self.batch_id)
+                if check.head > cursor:  # more rows arrived meanwhile: read them first
+                    must_read = True
+                    continue
+                if check.complete is not None:
+                    await self._write(check.complete)
+                    return
+                check_final = False
+            must_read = await self._wait(cursor, deadline)
+            if must_read is None:
+                return
+
+    async def _catch_up(self, cursor: int) -> tuple[int, bool]:
+        """Write every journal row after `cursor`, a page per chunk; True if now final."""
+        final = False
+        page_size = self.config.page_size
+        while True:
+            rows = await self.ctx.run(self.ctx.api.events_after, self.batch_id, cursor, page_size)
+            if rows:
+                await self._write(
+                    b"".join(encode_event("progress", row.payload, row.id) for row in rows)
+                )
+                cursor = rows[-1].id
+                final = progress.is_final(str(rows[-1].payload.get("status")))
+            if len(rows) < page_size:
+                return cursor, final
+
+    async def _wait(self, cursor: int, deadline: float) -> bool | None:
+        """Sleep until news (True), or send ping / timeout; None: the stream must end."""
+        subscription = self.subscription
+        while True:
+            now = self.loop.time()
+            if subscription.closing:
+                return None
+            if now >= deadline:
+                await self._write(encode_event("timeout", {"reconnect": True}))
+                return None
+            ping_at = self.last_write + self.config.ping_interval
+            if now >= ping_at:
+                await self._write(encode_event("ping", {"timestamp": int(time.time() * 1000)}))
+                continue
+            try:
+                async with asyncio.timeout(min(ping_at, deadline) - now):
+                    await subscription.wake.wait()
+            except TimeoutError:
+                continue
+            subscription.wake.clear()
+            if subscription.closing:
+                return None
+            if subscription.head > cursor:
+                return True
+            # Woken without news beyond our cursor: rows we already read, or the batch
+            # was deleted (a deleter publishes too). head_id raises BatchNotFound then.
+            if await self.ctx.run(self.ctx.api.head_id, self.batch_id) > cursor:
+                return True
+
+    async def _write(self, chunk: bytes) -> None:
+        try:
+            async with asyncio.timeout(self.config.send_timeout):
+                await self.response.write(chunk)
+        except TimeoutError:
+            log.info("stream of batch %s: the client stopped reading; closing", self.batch_id)
+            self._abort()
+            raise StreamClosed from None
+        except (ConnectionError, RuntimeError) as exc:  # gone, or written after EOF
+            raise StreamClosed from exc
+        self.last_write = self.loop.time()
+
+    async def _finish(self) -> None:
+        # At shutdown a stalled client must not hold the server up.
+        limit = SHUTDOWN_EOF_TIMEOUT if self.subscription.closing else self.config.send_timeout
+        try:
+            async with asyncio.timeout(limit):
+                await self.response.write_eof()
+        except TimeoutError:
+            self._abort()
+        except (ConnectionError, RuntimeError):
+            pass
+
+    async def _fail(self, code: str, message: str) -> None:
+        try:
+            await self._write(encode_event("error", {"code": code, "message": message}))
+            await self._finish()
+        except StreamClosed:
+            pass
+
+    def _abort(self) -> None:
+        transport = self.request.transport
+        if transport is not None:
+            transport.abort()

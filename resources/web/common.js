@@ -1,0 +1,446 @@
+/* PhotoLot web page: language, labels and small formatting helpers shared by both pages.
+ * French for fr / fr-*, English otherwise (navigator.language). No dependencies. */
+(function (global) {
+  "use strict";
+
+  var LANG = /^fr(-|$)/i.test(global.navigator.language || "") ? "fr" : "en";
+
+  var STRINGS = {
+    fr: {
+      "app.name": "PhotoLot",
+      "skip": "Aller aux photos",
+      "nav.list": "Tous les lots",
+      "batch.title": "Traitement du lot",
+      "batch.docTitle": "Lot #{id}",
+      "batch.project": "Projet {name}",
+      "batch.created": "créé le {date}",
+      "batch.photosDone": "{done}/{total} photos",
+      "batch.progressLabel": "Progression du lot",
+      "batch.progressText": "{percent} — {done} sur {total} photos traitées",
+      "batch.badId": "Adresse de lot invalide.",
+      "status.QUEUED": "EN ATTENTE",
+      "status.PROCESSING": "EN COURS",
+      "status.COMPLETED": "TERMINÉ",
+      "status.PARTIAL": "PARTIEL",
+      "status.FAILED": "ÉCHOUÉ",
+      "status.UNKNOWN": "…",
+      "count.queued": "En attente",
+      "count.processing": "En cours",
+      "count.completed": "Réussies",
+      "count.failed": "Échouées",
+      "conn.connecting": "Connexion en cours…",
+      "conn.live": "Temps réel actif · mis à jour {time}",
+      "conn.reconnecting": "Connexion perdue, reconnexion {n}/{max}…",
+      "conn.error": "Connexion impossible au suivi en temps réel.",
+      "conn.finished": "Traitement terminé · mis à jour {time}",
+      "conn.retry": "Réessayer",
+      "action.back": "Retour à la liste",
+      "action.retryFailed": "Relancer les échecs",
+      "action.retrying": "Relance…",
+      "action.retryFailedDone": { one: "{n} photo relancée.", other: "{n} photos relancées." },
+      "action.retryFailedError": "La relance a échoué : {message}",
+      "action.export": "Exporter en CSV",
+      "photos.heading": "Photos",
+      "photos.empty": "Aucune photo dans ce lot.",
+      "photos.none": "Aucune photo dans cette catégorie.",
+      "filter.label": "Filtrer les photos",
+      "filter.all": "Toutes",
+      "filter.ERROR": "Échecs",
+      "filter.PROCESSING": "En cours",
+      "filter.PENDING": "En attente",
+      "filter.DONE": "Réussies",
+      "photo.PENDING": "En attente",
+      "photo.PROCESSING": "Traitement…",
+      "photo.DONE": "OK",
+      "photo.ERROR": "Échec",
+      "photo.RETRYING": "Nouvel essai…",
+      "photo.items": { one: "{n} objet", other: "{n} objets" },
+      "photo.attempts": "essai {n}",
+      "photo.duplicateOf": "Ressemble à {name}",
+      "flag.blurry": "Floue",
+      "flag.too_dark": "Trop sombre",
+      "flag.near_duplicate": "Quasi-doublon",
+      "room.unknown": "Pièce non reconnue",
+      "summary.heading": "Inventaire",
+      "summary.totalItems": "Objets",
+      "summary.totalVolume": "Volume total",
+      "summary.rooms": "Pièces",
+      "summary.room": "Pièce",
+      "summary.photos": "Photos",
+      "summary.items": "Objets",
+      "summary.volume": "Volume (m³)",
+      "summary.analyzer": "Analyse : {name}",
+      "summary.caption": "Inventaire par pièce",
+      "intake.notices": "Remarques",
+      "notice.identical": { one: "{n} fichier identique de ce dépôt n'a été compté qu'une fois.", other: "{n} fichiers identiques de ce dépôt n'ont été comptés qu'une fois." },
+      "intake.skipped": { one: "{n} fichier ignoré à l'import", other: "{n} fichiers ignorés à l'import" },
+      "debug.heading": "Débogage : événements reçus",
+      "debug.type": "Type",
+      "debug.id": "Id",
+      "debug.time": "Heure",
+      "debug.size": "Taille",
+      "debug.totals": "Événements : {n}, {bytes}, dernier id : {id}, reconnexions : {reconnects}",
+      "announce.status": "Statut du lot : {status}.",
+      "announce.final": "Lot terminé, statut {status} : {completed} réussies, {failed} échouées.",
+      "announce.connError": "Le suivi en temps réel est interrompu.",
+      "announce.live": "Suivi en temps réel connecté.",
+      "index.title": "Vos lots de photos",
+      "index.lead": "Déposez les photos d'un logement : PhotoLot les trie par pièce et dresse l'inventaire, en direct.",
+      "upload.heading": "Nouveau lot",
+      "upload.drop": "Déposez des photos ou des dossiers n'importe où sur la page",
+      "upload.or": "ou",
+      "upload.pickFiles": "Choisir des photos",
+      "upload.pickFolder": "Choisir un dossier",
+      "upload.project": "Projet (facultatif)",
+      "upload.projectPlaceholder": "ex. Déménagement Dupont",
+      "upload.hint": "JPEG, PNG, HEIC/HEIF, AVIF, WebP… Des noms comme « salon-1.jpg » ou « cuisine.heic » aident à reconnaître les pièces.",
+      "upload.overlay": "Lâchez pour créer un nouveau lot",
+      "upload.sending": { one: "Envoi de {n} fichier… {percent}", other: "Envoi de {n} fichiers… {percent}" },
+      "upload.bytes": "{sent} sur {total}",
+      "upload.processing": "Fichiers reçus, création du lot…",
+      "upload.cancel": "Annuler",
+      "upload.cancelled": "Envoi annulé.",
+      "upload.done": { one: "Lot #{id} créé avec {n} photo. Ouverture…", other: "Lot #{id} créé avec {n} photos. Ouverture…" },
+      "upload.tooLarge": "Envoi refusé : les fichiers sont trop volumineux pour un seul envoi. Envoyez-les en plusieurs fois.",
+      "upload.nothing": "Aucun des fichiers n'est une photo que PhotoLot sait lire.",
+      "upload.busy": "Le serveur est occupé. Réessayez dans {s} s.",
+      "upload.network": "L'envoi a été interrompu (connexion perdue, ou envoi trop volumineux).",
+      "upload.failed": "L'envoi a échoué ({status}) : {message}",
+      "upload.readFolder": "Lecture du dossier…",
+      "upload.empty": "Aucun fichier à envoyer.",
+      "list.heading": "Lots récents",
+      "list.empty": "Aucun lot pour l'instant. Déposez des photos pour commencer.",
+      "list.loading": "Chargement…",
+      "list.error": "Impossible de charger la liste des lots : {message}",
+      "list.reload": "Recharger",
+      "list.batch": "Lot #{id}",
+      "list.photos": { one: "{n} photo", other: "{n} photos" },
+      "list.completed": { one: "{n} réussie", other: "{n} réussies" },
+      "list.failed": { one: "{n} échec", other: "{n} échecs" },
+      "list.pending": { one: "{n} en attente", other: "{n} en attente" },
+      "list.open": "Ouvrir le lot #{id}",
+      "error.corrupt": "L'image est endommagée et ne peut pas être ouverte.",
+      "error.truncated": "Le fichier est incomplet ; il a peut-être été coupé pendant la copie.",
+      "error.empty_file": "Le fichier est vide : il ne contient aucune image.",
+      "error.not_an_image": "Ce fichier n'est pas une image, ou pas un format reconnu.",
+      "error.too_large": "L'image est trop grande pour être traitée.",
+      "error.too_small": "L'image est trop petite pour être analysée.",
+      "error.unsupported": "Ce format d'image n'est pas accepté : utilisez JPEG, PNG, HEIC, WEBP, AVIF, TIFF, BMP ou GIF.",
+      "error.source_missing": "Le fichier d'origine n'est plus là (déplacé, renommé ou disque déconnecté).",
+      "error.unreadable": "Le fichier ne peut pas être lu : vérifiez les droits d'accès.",
+      "error.io_error": "Le fichier n'a pas pu être lu à cause d'un problème de disque ou de réseau.",
+      "error.disk_full": "Le disque est plein : libérez de la place puis relancez les échecs.",
+      "error.internal_error": "Erreur inattendue sur cette photo. Réessayez ; si elle persiste, signalez-la.",
+      "skip.hidden": "fichier caché ou système",
+      "skip.not_an_image": "ce n'est pas une image",
+      "skip.unreadable": "illisible",
+      "skip.not_found": "introuvable",
+      "skip.special_file": "pas un fichier ordinaire",
+      "skip.duplicate": "doublon",
+      "skip.too_large": "trop volumineux",
+      "skip.unsupported": "format non pris en charge",
+      "size.B": "o", "size.KB": "Ko", "size.MB": "Mo", "size.GB": "Go"
+    },
+    en: {
+      "app.name": "PhotoLot",
+      "skip": "Skip to photos",
+      "nav.list": "All batches",
+      "batch.title": "Batch processing",
+      "batch.docTitle": "Batch #{id}",
+      "batch.project": "Project {name}",
+      "batch.created": "created {date}",
+      "batch.photosDone": "{done}/{total} photos",
+      "batch.progressLabel": "Batch progress",
+      "batch.progressText": "{percent} — {done} of {total} photos processed",
+      "batch.badId": "This is not a valid batch address.",
+      "status.QUEUED": "QUEUED",
+      "status.PROCESSING": "PROCESSING",
+      "status.COMPLETED": "COMPLETED",
+      "status.PARTIAL": "PARTIAL",
+      "status.FAILED": "FAILED",
+      "status.UNKNOWN": "…",
+      "count.queued": "Queued",
+      "count.processing": "Processing",
+      "count.completed": "Done",
+      "count.failed": "Failed",
+      "conn.connecting": "Connecting…",
+      "conn.live": "Live · updated {time}",
+      "conn.reconnecting": "Connection lost, reconnecting {n}/{max}…",
+      "conn.error": "Could not connect to the live progress stream.",
+      "conn.finished": "Finished · updated {time}",
+      "conn.retry": "Retry",
+      "action.back": "Back to the list",
+      "action.retryFailed": "Retry failed photos",
+      "action.retrying": "Retrying…",
+      "action.retryFailedDone": { one: "{n} photo queued again.", other: "{n} photos queued again." },
+      "action.retryFailedError": "Retry failed: {message}",
+      "action.export": "Export CSV",
+      "photos.heading": "Photos",
+      "photos.empty": "This batch has no photos.",
+      "photos.none": "No photo in this category.",
+      "filter.label": "Filter photos",
+      "filter.all": "All",
+      "filter.ERROR": "Failed",
+      "filter.PROCESSING": "Processing",
+      "filter.PENDING": "Queued",
+      "filter.DONE": "Done",
+      "photo.PENDING": "Queued",
+      "photo.PROCESSING": "Processing…",
+      "photo.DONE": "Done",
+      "photo.ERROR": "Failed",
+      "photo.RETRYING": "Retrying…",
+      "photo.items": { one: "{n} item", other: "{n} items" },
+      "photo.attempts": "attempt {n}",
+      "photo.duplicateOf": "Looks like {name}",
+      "flag.blurry": "Blurry",
+      "flag.too_dark": "Too dark",
+      "flag.near_duplicate": "Near duplicate",
+      "room.unknown": "Room not recognised",
+      "summary.heading": "Inventory",
+      "summary.totalItems": "Items",
+      "summary.totalVolume": "Total volume",
+      "summary.rooms": "Rooms",
+      "summary.room": "Room",
+      "summary.photos": "Photos",
+      "summary.items": "Items",
+      "summary.volume": "Volume (m³)",
+      "summary.analyzer": "Analyzer: {name}",
+      "summary.caption": "Inventory by room",
+      "intake.notices": "Notes",
+      "notice.identical": { one: "{n} identical file in this drop was counted once.", other: "{n} identical files in this drop were counted once." },
+      "intake.skipped": { one: "{n} file skipped at import", other: "{n} files skipped at import" },
+      "debug.heading": "Debug: received events",
+      "debug.type": "Type",
+      "debug.id": "Id",
+      "debug.time": "Time",
+      "debug.size": "Size",
+      "debug.totals": "Events: {n}, {bytes}, last id: {id}, reconnects: {reconnects}",
+      "announce.status": "Batch status: {status}.",
+      "announce.final": "Batch finished, status {status}: {completed} done, {failed} failed.",
+      "announce.connError": "Live progress is interrupted.",
+      "announce.live": "Live progress connected.",
+      "index.title": "Your photo batches",
+      "index.lead": "Drop the photos of a home: PhotoLot sorts them by room and builds the inventory, live.",
+      "upload.heading": "New batch",
+      "upload.drop": "Drop photos or folders anywhere on this page",
+      "upload.or": "or",
+      "upload.pickFiles": "Choose photos",
+      "upload.pickFolder": "Choose a folder",
+      "upload.project": "Project (optional)",
+      "upload.projectPlaceholder": "e.g. Smith move",
+      "upload.hint": "JPEG, PNG, HEIC/HEIF, AVIF, WebP… Names like “living-room-1.jpg” or “kitchen.heic” help recognise rooms.",
+      "upload.overlay": "Drop to create a new batch",
+      "upload.sending": { one: "Sending {n} file… {percent}", other: "Sending {n} files… {percent}" },
+      "upload.bytes": "{sent} of {total}",
+      "upload.processing": "Files received, creating the batch…",
+      "upload.cancel": "Cancel",
+      "upload.cancelled": "Upload cancelled.",
+      "upload.done": { one: "Batch #{id} created with {n} photo. Opening…", other: "Batch #{id} created with {n} photos. Opening…" },
+      "upload.tooLarge": "Upload refused: the files are too large for one upload. Send them in several goes.",
+      "upload.nothing": "None of the files is a photo PhotoLot can read.",
+      "upload.busy": "The server is busy. Try again in {s} s.",
+      "upload.network": "The upload was interrupted (connection lost, or the upload is too large).",
+      "upload.failed": "Upload failed ({status}): {message}",
+      "upload.readFolder": "Reading the folder…",
+      "upload.empty": "No file to send.",
+      "list.heading": "Recent batches",
+      "list.empty": "No batch yet. Drop some photos to start.",
+      "list.loading": "Loading…",
+      "list.error": "Could not load the batches: {message}",
+      "list.reload": "Reload",
+      "list.batch": "Batch #{id}",
+      "list.photos": { one: "{n} photo", other: "{n} photos" },
+      "list.completed": { one: "{n} done", other: "{n} done" },
+      "list.failed": { one: "{n} failed", other: "{n} failed" },
+      "list.pending": { one: "{n} left", other: "{n} left" },
+      "list.open": "Open batch #{id}",
+      "error.disk_full": "The disk is full: free some space, then retry the failed photos.",
+      "skip.hidden": "hidden or system file",
+      "skip.not_an_image": "not a picture",
+      "skip.unreadable": "unreadable",
+      "skip.not_found": "not found",
+      "skip.special_file": "not a regular file",
+      "skip.duplicate": "duplicate",
+      "skip.too_large": "too large",
+      "skip.unsupported": "unsupported format",
+      "size.B": "B", "size.KB": "KB", "size.MB": "MB", "size.GB": "GB"
+    }
+  };
+
+  var ROOMS = {
+    fr: {
+      living_room: "Salon", bedroom: "Chambre", kitchen: "Cuisine", bathroom: "Salle de bain",
+      dining_room: "Salle à manger", office: "Bureau", hall: "Entrée", garage: "Garage",
+      cellar: "Cave", attic: "Grenier", laundry: "Buanderie", garden: "Extérieur",
+      kids_room: "Chambre d'enfant", storage: "Débarras"
+    },
+    en: {
+      living_room: "Living room", bedroom: "Bedroom", kitchen: "Kitchen", bathroom: "Bathroom",
+      dining_room: "Dining room", office: "Office", hall: "Hall", garage: "Garage",
+      cellar: "Cellar", attic: "Attic", laundry: "Laundry", garden: "Outdoors",
+      kids_room: "Kids' room", storage: "Storage"
+    }
+  };
+
+  function has(key) {
+    return Object.prototype.hasOwnProperty.call(STRINGS[LANG], key);
+  }
+
+  var plurals = new Intl.PluralRules(LANG);
+
+  /** t("conn.live", {time: "12:00:00"}) → the string in the page language. Strings with
+   * plural forms ({one, other}) pick theirs from vars.n (Intl.PluralRules: 0 is "one" in French). */
+  function t(key, vars) {
+    var text = has(key) ? STRINGS[LANG][key] : (STRINGS.en[key] !== undefined ? STRINGS.en[key] : key);
+    if (typeof text === "object") {
+      var n = vars && vars.n !== undefined ? Number(String(vars.n).replace(/[^0-9.-]/g, "")) : 0;
+      text = text[plurals.select(n)] || text.other;
+    }
+    if (vars) {
+      text = text.replace(/\{(\w+)\}/g, function (whole, name) {
+        return vars[name] !== undefined && vars[name] !== null ? String(vars[name]) : whole;
+      });
+    }
+    return text;
+  }
+
+  /** Fill [data-i18n] text and [data-i18n-aria-label] / [data-i18n-title] attributes. */
+  function applyI18n(root) {
+    root = root || global.document;
+    var nodes = root.querySelectorAll("[data-i18n]");
+    for (var i = 0; i < nodes.length; i++) nodes[i].textContent = t(nodes[i].getAttribute("data-i18n"));
+    ["aria-label", "title", "placeholder"].forEach(function (attr) {
+      var withAttr = root.querySelectorAll("[data-i18n-" + attr + "]");
+      for (var j = 0; j < withAttr.length; j++) {
+        withAttr[j].setAttribute(attr, t(withAttr[j].getAttribute("data-i18n-" + attr)));
+      }
+    });
+    global.document.documentElement.lang = LANG;
+  }
+
+  function statusLabel(status) {
+    var key = "status." + status;
+    return STRINGS[LANG][key] || STRINGS.en[key] || String(status || "…");
+  }
+
+  function roomLabel(roomType) {
+    if (!roomType || roomType === "unknown") return t("room.unknown");
+    var known = ROOMS[LANG][roomType];
+    if (known) return known;
+    var words = String(roomType).replace(/_/g, " ");
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
+
+  function flagLabel(flag) {
+    var key = "flag." + flag;
+    return STRINGS[LANG][key] || STRINGS.en[key] || String(flag).replace(/_/g, " ");
+  }
+
+  /** A photo's error in the page language: a translation of the stable code (French), else the server's text. */
+  function photoError(code, message) {
+    if (LANG !== "en" && code && has("error." + code)) {
+      // keep the figures the server's sentence carries, e.g. "(20 x 20 pixels)"
+      var size = /\((\d+) x (\d+) pixels\)/.exec(message || "");
+      return t("error." + code) + (size ? " (" + size[1] + " × " + size[2] + " pixels)" : "");
+    }
+    return message || (code && STRINGS.en["error." + code]) || code || "";
+  }
+
+  /** "not_an_image: the content is…" → {code, label, detail}: the label translated when known. */
+  function skipReason(reason) {
+    var text = String(reason || "");
+    var match = /^([a-z_]+):\s*(.*)$/.exec(text);
+    if (!match) return { code: "", label: text, detail: "" };
+    var code = match[1];
+    var key = "skip." + code;
+    var label = STRINGS[LANG][key] || STRINGS.en[key] || code.replace(/_/g, " ");
+    return { code: code, label: label, detail: match[2] };
+  }
+
+  /** Intake notices come in English; the known ones are translated. */
+  function notice(text) {
+    var identical = /^(\d+) identical file\(s\) in this drop were counted once\.$/.exec(String(text));
+    if (identical) return t("notice.identical", { n: Number(identical[1]) });
+    return String(text);
+  }
+
+  function pad2(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+
+  /** Always 24-hour HH:MM:SS, whatever the locale. */
+  function clock(date) {
+    date = date || new Date();
+    return pad2(date.getHours()) + ":" + pad2(date.getMinutes()) + ":" + pad2(date.getSeconds());
+  }
+
+  var numberFormat = new Intl.NumberFormat(LANG);
+  var volumeFormat = new Intl.NumberFormat(LANG, { minimumFractionDigits: 1, maximumFractionDigits: 2 });
+  var percentFormat = new Intl.NumberFormat(LANG, { style: "percent", maximumFractionDigits: 0 });
+  var dateFormat = new Intl.DateTimeFormat(LANG, { dateStyle: "medium", timeStyle: "short" });
+
+  function number(n) {
+    return numberFormat.format(Number(n) || 0);
+  }
+
+  function volume(m3) {
+    return volumeFormat.format(Number(m3) || 0) + " m³";
+  }
+
+  function percent(value) {
+    return percentFormat.format((Number(value) || 0) / 100);
+  }
+
+  /** createdAt is seconds since the epoch (the server's float), or an ISO string. */
+  function dateTime(value) {
+    if (value === null || value === undefined || value === "") return "";
+    var date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
+    return isNaN(date.getTime()) ? String(value) : dateFormat.format(date);
+  }
+
+  function bytes(n) {
+    n = Number(n) || 0;
+    var units = ["B", "KB", "MB", "GB"];
+    var i = 0;
+    while (n >= 1024 && i < units.length - 1) {
+      n /= 1024;
+      i++;
+    }
+    var digits = i === 0 || n >= 100 ? 0 : 1;
+    return new Intl.NumberFormat(LANG, { maximumFractionDigits: digits }).format(n) + " " + t("size." + units[i]);
+  }
+
+  /** Create an element: el("span", "badge", "text"). */
+  function el(tag, className, text) {
+    var node = global.document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function setText(node, text) {
+    text = String(text);
+    if (node.textContent !== text) node.textContent = text;
+  }
+
+  global.PL = {
+    lang: LANG,
+    t: t,
+    applyI18n: applyI18n,
+    statusLabel: statusLabel,
+    roomLabel: roomLabel,
+    flagLabel: flagLabel,
+    photoError: photoError,
+    skipReason: skipReason,
+    notice: notice,
+    clock: clock,
+    number: number,
+    volume: volume,
+    percent: percent,
+    dateTime: dateTime,
+    bytes: bytes,
+    el: el,
+    setText: setText,
+    FINAL_STATUSES: ["COMPLETED", "PARTIAL", "FAILED"]
+  };
+})(window);

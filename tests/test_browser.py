@@ -1,0 +1,695 @@
+"""The web page in a real browser: Debian's Chromium driven by Playwright.
+
+End to end (real Core: SQLite, Huey workers; real ServerThread on an ephemeral port):
+the batch page follows a batch from its first snapshot to PARTIAL over EventSource, in
+French and in English, and after connecting requests nothing but the stream and the
+thumbnails; "retry failed" reconnects with the last event id; the start page lists
+batches and uploads through the file chooser.
+
+Client logic against scripted streams (`FakeOrigin`, no server): resuming after a
+dropped connection, `timeout`, giving up after five attempts, the server's `error`
+event, a missing batch, a 1,500-photo batch updated in place, upload errors.
+
+No sleeps: Playwright's auto-waiting assertions, `wait_for_function`, and its fake clock
+for the backoff delays.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.browser_helpers import (
+    ARTIFACTS,
+    BAR_MATCHES_JS,
+    CHROMIUM,
+    ROWS_JS,
+    THUMBNAIL_PATH,
+    THUMBNAILS_LOADED_JS,
+    FakeOrigin,
+    collect_console_errors,
+    json_reply,
+    last_event_id,
+    launch_chromium,
+    photo,
+    sse,
+    state_payload,
+    stream_reply,
+)
+from tests.conftest import wait_until_final
+from tests.helpers import make_photo
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+expect = sync_api.expect
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+
+LABELS = {
+    "fr-FR": {
+        "QUEUED": "EN ATTENTE",
+        "PARTIAL": "PARTIEL",
+        "COMPLETED": "TERMINÉ",
+        "living_room": "Salon",
+        "kitchen": "Cuisine",
+        "DONE": "OK",
+        "ERROR": "Échec",
+        "live": re.compile(r"^Temps réel actif · mis à jour \d\d:\d\d:\d\d$"),
+        "finished": re.compile(r"^Traitement terminé · mis à jour \d\d:\d\d:\d\d$"),
+        "title": "Traitement du lot",
+        "photos": "{done}/{total} photos",
+        "percent": "100 %",
+        "retried": "1 photo relancée.",
+    },
+    "en-US": {
+        "QUEUED": "QUEUED",
+        "PARTIAL": "PARTIAL",
+        "COMPLETED": "COMPLETED",
+        "living_room": "Living room",
+        "kitchen": "Kitchen",
+        "DONE": "Done",
+        "ERROR": "Failed",
+        "live": re.compile(r"^Live · updated \d\d:\d\d:\d\d$"),
+        "finished": re.compile(r"^Finished · updated \d\d:\d\d:\d\d$"),
+        "title": "Batch processing",
+        "photos": "{done}/{total} photos",
+        "percent": "100%",
+        "retried": "1 photo queued again.",
+    },
+}
+
+
+# ---- fixtures ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+def new_page(browser: Any, locale: str = "en-US", height: int = 1000) -> Any:
+    context = browser.new_context(locale=locale, viewport={"width": 1100, "height": height})
+    return context.new_page()
+
+
+@dataclass
+class Live:
+    core: Any
+    token: str
+    port: int
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def entry_url(self, path: str) -> str:
+        """The one-time URL the app opens: the server swaps the token for a cookie."""
+        separator = "&" if "?" in path else "?"
+        return f"{self.origin}{path}{separator}token={self.token}"
+
+    def get(self, path: str) -> Any:
+        request = urllib.request.Request(
+            self.origin + path, headers={"Authorization": f"Bearer {self.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+
+@pytest.fixture
+def live(data_dir: Path) -> Iterator[Live]:
+    """A real Core (not started: each test decides when the workers run) and server."""
+    from desktopapp.core import Core
+    from desktopapp.server import (
+        SecurityConfig,
+        ServerApi,
+        ServerThread,
+        create_app,
+        generate_token,
+    )
+    from desktopapp.settings import Settings
+
+    core = Core(Settings(data_dir=data_dir, workers=2))
+    token = generate_token()
+    server = ServerThread(
+        lambda: create_app(ServerApi.from_core(core), SecurityConfig(token)), port=0
+    )
+    port = server.start()
+    try:
+        yield Live(core, token, port)
+    finally:
+        server.stop()
+        assert core.stop(timeout=30), "workers did not stop"
+
+
+def room_photos(root: Path) -> dict[str, str | None]:
+    """12 files: 4 in "Salon", 4 + 1 corrupt in "Cuisine", 3 loose. → {name: room}."""
+    rooms: dict[str, str | None] = {}
+    for i in range(4):
+        make_photo(root / "Salon" / f"salon-{i + 1}.jpg", seed=100 + i, size=(320, 240))
+        rooms[f"salon-{i + 1}.jpg"] = "living_room"
+        make_photo(root / "Cuisine" / f"cuisine-{i + 1}.jpg", seed=200 + i, size=(320, 240))
+        rooms[f"cuisine-{i + 1}.jpg"] = "kitchen"
+    for i in range(3):
+        make_photo(root / f"vrac-{i + 1}.jpg", seed=300 + i, size=(320, 240))
+        rooms[f"vrac-{i + 1}.jpg"] = None
+    (root / "Cuisine" / "cuisine-abimee.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 400)
+    rooms["cuisine-abimee.jpg"] = None
+    return rooms
+
+
+# ---- end to end: the batch page on the real server ----------------------------------------
+
+
+@pytest.mark.parametrize("locale", ["fr-FR", "en-US"])
+def test_batch_page_follows_a_batch_to_its_final_state(
+    browser: Any, live: Live, tmp_path: Path, locale: str
+) -> None:
+    labels = LABELS[locale]
+    rooms = room_photos(tmp_path / "photos")
+    batch_id = live.core.create_batch([tmp_path / "photos"]).batch_id
+    debug = locale == "en-US"  # the English run also checks the ?debug=1 event panel
+
+    page = new_page(browser, locale, height=2600)  # tall: every lazy thumbnail is on screen
+    errors = collect_console_errors(page)
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(live.entry_url(f"/batches/{batch_id}" + ("?debug=1" if debug else "")))
+    assert urlparse(page.url).query == ("debug=1" if debug else ""), "token not swapped"
+
+    # Connected, workers not started yet: the snapshot shows a queued batch.
+    expect(page.locator("#conn-text")).to_have_text(labels["live"])
+    expect(page.locator("#status-badge")).to_have_text(labels["QUEUED"])
+    expect(page.locator("#batch-title")).to_contain_text(f"{labels['title']} #{batch_id}")
+    expect(page.locator("#photo-list > li")).to_have_count(12)
+    expect(page.locator('#photo-list > li[data-status="PENDING"]')).to_have_count(12)
+    expect(page.locator("#progressbar")).to_have_attribute("aria-valuenow", "0")
+
+    # Everything after this point reaches the page through the stream.
+    live.core.start()
+    expect(page.locator("#status-badge")).to_have_text(labels["PARTIAL"], timeout=60_000)
+    expect(page.locator("#conn")).to_have_attribute("data-state", "finished")
+    expect(page.locator("#conn-text")).to_have_text(labels["finished"])
+
+    rest = live.get(f"/api/batches/{batch_id}")
+    assert rest["status"] == "PARTIAL"
+    counts = rest["counts"]
+    assert counts == {"queued": 0, "processing": 0, "completed": 11, "failed": 1, "total": 12}
+
+    # head: badge colour, percent, done/total, progress bar (value, width, colour)
+    expect(page.locator("#status-badge")).to_have_attribute("data-status", "PARTIAL")
+    expect(page.locator("#percent")).to_have_text(labels["percent"])
+    expect(page.locator("#done-total")).to_have_text(
+        labels["photos"].format(done=counts["completed"] + counts["failed"], total=counts["total"])
+    )
+    bar = page.locator("#progressbar")
+    expect(bar).to_have_attribute("aria-valuenow", str(rest["progress"]))
+    expect(bar).to_have_attribute("aria-valuemin", "0")
+    expect(bar).to_have_attribute("aria-valuemax", "100")
+    expect(bar).to_have_attribute("data-status", "PARTIAL")
+    page.wait_for_function(BAR_MATCHES_JS)  # the width transition has landed on the percent
+    fill_colour = page.evaluate(
+        "() => getComputedStyle(document.getElementById('progress-fill')).backgroundColor"
+    )
+    assert fill_colour == "rgb(249, 115, 22)"  # orange for PARTIAL
+
+    # the four counters equal the REST snapshot
+    for key in ("queued", "processing", "completed", "failed"):
+        expect(page.locator(f"#count-{key}")).to_have_text(str(counts[key]))
+
+    # every photo row: state, name, room, thumbnail, error message
+    rows = {row["id"]: row for row in page.evaluate(ROWS_JS)}
+    assert len(rows) == 12
+    for expected in rest["photos"]:
+        row = rows[expected["id"]]
+        assert row["status"] == expected["status"], row
+        assert row["name"] == expected["fileName"]
+        assert row["state"] == labels[expected["status"]]
+        if expected["status"] == "DONE":
+            assert row["img"] == expected["thumbnailUrl"]
+            assert row["error"] is None
+            room = rooms[expected["fileName"]]
+            assert expected["roomType"] == room
+            if room:
+                assert row["room"] == labels[room]
+        else:
+            assert expected["fileName"] == "cuisine-abimee.jpg"
+            assert row["img"] is None
+            assert row["errorVisible"], row
+            assert row["error"]
+            if locale == "en-US":  # French shows a translation of the stable error code
+                assert row["error"] == expected["errorMessage"]
+    error_row = page.locator('#photo-list > li[data-status="ERROR"]')
+    expect(error_row).to_have_count(1)
+    expect(error_row.locator(".photo-error")).to_be_visible()
+
+    # the inventory once finished: one table row per room the server reports
+    expect(page.locator("#summary")).to_be_visible()
+    summary = rest["inventorySummary"]
+    expect(page.locator("#rooms-body > tr")).to_have_count(len(summary["rooms"]))
+    expect(page.locator("#rooms-body")).to_contain_text(labels["living_room"])
+    expect(page.locator("#rooms-body")).to_contain_text(labels["kitchen"])
+    expect(page.locator("#summary-items")).to_have_text(str(summary["totalItems"]))
+
+    # actions: retry shown (a photo failed), export link, back link
+    expect(page.locator("#retry-failed")).to_be_visible()
+    expect(page.locator("#export-csv")).to_have_attribute(
+        "href", f"/api/batches/{batch_id}/export?format=csv"
+    )
+    expect(page.locator("#back-link")).to_have_attribute("href", "/")
+
+    if debug:
+        expect(page.locator("#debug")).to_be_visible()
+        types = page.locator("#debug-body td:nth-child(2)").all_text_contents()
+        assert types.count("complete") == 1
+        assert types.count("progress") >= 2, types  # the snapshot, then live deltas
+
+    # After the first connect: only the stream and thumbnails. No polling, no favicon.
+    page.wait_for_function(THUMBNAILS_LOADED_JS)
+    paths = [urlparse(url).path for url in requests]
+    stream_path = f"/api/batches/{batch_id}/stream"
+    first_stream = paths.index(stream_path)
+    later = [path for path in paths[first_stream:] if path != stream_path]
+    assert all(THUMBNAIL_PATH.match(path) for path in later), later
+    assert len(later) == 11  # one thumbnail per DONE photo, each fetched once
+    assert paths.count(stream_path) == 1, "the stream reconnected without reason"
+    assert set(paths[:first_stream]) == {
+        f"/batches/{batch_id}",
+        "/static/app.css",
+        "/static/common.js",
+        "/static/sse-state.js",
+        "/static/batch.js",
+    }
+    assert not errors, errors
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    name = "batch-finished.png" if locale == "fr-FR" else "batch-finished-en.png"
+    bottom = page.evaluate(
+        "() => Math.ceil(document.querySelector('main').getBoundingClientRect().bottom)"
+    )
+    page.screenshot(  # the whole page, without the empty tail of the tall viewport
+        path=str(ARTIFACTS / name),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": 1100, "height": bottom},
+    )
+    page.context.close()
+
+
+def test_retry_failed_reconnects_with_the_last_event_id(
+    browser: Any, live: Live, tmp_path: Path
+) -> None:
+    from desktopapp import journal
+
+    make_photo(tmp_path / "Salon" / "ok.jpg", seed=1, size=(320, 240))
+    (tmp_path / "Salon" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 400)
+    live.core.start()
+    batch_id = live.core.create_batch([tmp_path / "Salon"]).batch_id
+    wait_until_final(live.core, batch_id)
+    head = journal.head_id(batch_id)
+
+    labels = LABELS["fr-FR"]
+    page = new_page(browser, "fr-FR")
+    errors = collect_console_errors(page)
+    page.goto(live.entry_url(f"/batches/{batch_id}"))
+    # an already finished batch: snapshot + complete at once, and the stream is closed
+    expect(page.locator("#conn")).to_have_attribute("data-state", "finished")
+    expect(page.locator("#status-badge")).to_have_text(labels["PARTIAL"])
+
+    stream_path = f"/api/batches/{batch_id}/stream"
+    with page.expect_request(lambda request: urlparse(request.url).path == stream_path) as info:
+        with page.expect_response(re.compile(r"/retry-failed$")) as answer:
+            page.get_by_role("button", name="Relancer les échecs").click()
+        assert answer.value.status == 200
+    assert last_event_id(info.value.url) == str(head)
+    # the retried photo fails again: the batch comes back to PARTIAL through the stream
+    expect(page.locator("#conn")).to_have_attribute("data-state", "finished", timeout=60_000)
+    expect(page.locator("#status-badge")).to_have_text(labels["PARTIAL"])
+    expect(page.locator("#action-message")).to_have_text(labels["retried"])
+    expect(page.locator('#photo-list > li[data-status="ERROR"] .photo-error')).to_be_visible()
+    assert journal.head_id(batch_id) > head
+    assert not errors, errors
+    page.context.close()
+
+
+# ---- end to end: the start page ----------------------------------------------------------
+
+
+def test_index_lists_batches_and_uploads_through_the_file_chooser(
+    browser: Any, live: Live, tmp_path: Path
+) -> None:
+    live.core.start()
+    make_photo(tmp_path / "first" / "a.jpg", seed=11, size=(320, 240))
+    first = live.core.create_batch([tmp_path / "first"], project="Maison").batch_id
+    wait_until_final(live.core, first)
+    uploads = [
+        make_photo(tmp_path / "upload" / f"photo-{i}.jpg", seed=20 + i, size=(320, 240))
+        for i in range(3)
+    ]
+
+    page = new_page(browser, "fr-FR")
+    errors = collect_console_errors(page)
+    page.goto(live.entry_url("/"))
+    item = page.locator(f'#batch-list > li[data-batch-id="{first}"]')
+    expect(item).to_have_count(1)
+    expect(item.locator(".badge")).to_have_text("TERMINÉ")
+    expect(item.locator(".batch-title")).to_contain_text(f"Lot #{first}")
+    expect(item.locator(".batch-title")).to_contain_text("Maison")
+    expect(item.locator("a")).to_have_attribute("href", f"/batches/{first}")
+
+    page.locator("#project-input").fill("Déménagement Dupont")
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Choisir des photos").click()
+    assert chooser.value.is_multiple()
+    chooser.value.set_files([str(path) for path in uploads])
+
+    page.wait_for_url(re.compile(r"/batches/\d+$"))
+    new_id = int(urlparse(page.url).path.rsplit("/", 1)[1])
+    assert new_id != first
+    expect(page.locator("#status-badge")).to_have_text("TERMINÉ", timeout=60_000)
+    expect(page.locator("#photo-list > li")).to_have_count(3)
+    expect(page.locator("#batch-meta")).to_contain_text("Déménagement Dupont")
+
+    page.get_by_role("link", name="Retour à la liste").click()
+    expect(page.locator("#batch-list > li")).to_have_count(2)
+    expect(page.locator("#batch-list > li").first).to_have_attribute("data-batch-id", str(new_id))
+    assert not errors, errors
+    page.context.close()
+
+
+# ---- client logic against scripted streams -------------------------------------------------
+
+BATCH = 7
+STREAM = f"/api/batches/{BATCH}/stream"
+
+
+def test_resumes_with_last_event_id_and_updates_rows_in_place(browser: Any) -> None:
+    """1,500 photos; the connection drops after the snapshot; the page comes back with
+    ?lastEventId= and applies the replayed deltas to the rows it already has."""
+    page = new_page(browser, "en-US")
+    site = FakeOrigin(page)
+    photos = [photo(i) for i in range(1, 1501)]
+    calls: list[str] = []
+
+    def replay() -> list[str]:
+        """Every photo processed in 500 deltas (3 photos each), the 1,500th failing."""
+        events = []
+        for start in range(0, 1500, 3):
+            for item in photos[start : start + 3]:
+                item.update(photo(item["id"], "DONE"))
+            if start == 1497:
+                photos[-1].update(
+                    photo(
+                        1500, "ERROR", errorCode="corrupt", errorMessage="The picture is damaged."
+                    )
+                )
+            delta = state_payload(BATCH, photos)
+            delta["photos"] = [dict(item) for item in photos[start : start + 3]]
+            events.append(sse("progress", delta, 42 + start // 3))
+        final = state_payload(BATCH, photos)
+        final["inventorySummary"] = {
+            "totalItems": 0,
+            "totalVolume": 0,
+            "rooms": [{"roomType": "living_room", "photos": 1499, "itemsCount": 0, "volume_m3": 0}],
+            "analyzer": "offline",
+        }
+        events.append(sse("complete", final))
+        return events
+
+    def stream(route: Any, request: Any) -> None:
+        calls.append(request.url)
+        if len(calls) == 1:  # the snapshot, then the connection drops
+            stream_reply(route, sse("progress", state_payload(BATCH, photos, snapshot=True), 41))
+            return
+        # The page's own reconnection (after its backoff): before answering, mark the
+        # rows drawn from the snapshot, to see below that the deltas reuse them.
+        marked = page.evaluate(
+            """() => {
+              const rows = document.querySelectorAll('#photo-list > li');
+              rows.forEach(li => { li.marked = true; });
+              return [rows.length, document.getElementById('conn').dataset.state];
+            }"""
+        )
+        assert marked == [1500, "reconnecting"], marked
+        stream_reply(route, *replay())
+
+    site.api[("GET", STREAM)] = stream
+    page.goto(site.url(f"/batches/{BATCH}?debug=1"))
+    expect(page.locator("#photo-list > li")).to_have_count(1500)
+    expect(page.locator("#status-badge")).to_have_text("PARTIAL")
+    expect(page.locator("#conn")).to_have_attribute("data-state", "finished")
+    expect(page.locator("#count-completed")).to_have_text("1,499")
+    expect(page.locator("#count-failed")).to_have_text("1")
+    expect(page.locator("#percent")).to_have_text("100%")
+    expect(page.locator('#photo-list > li[data-status="DONE"]')).to_have_count(1499)
+    expect(page.locator('#photo-list > li[data-id="1500"] .photo-error')).to_have_text(
+        "The picture is damaged."
+    )
+    # the same 1,500 elements, updated in place: none was re-created
+    assert page.evaluate(
+        "() => Array.from(document.querySelectorAll('#photo-list > li')).every(li => li.marked)"
+    )
+    expect(page.locator("#debug-totals")).to_contain_text("last id: 541")
+    assert [last_event_id(url) for url in calls] == [None, "41"]
+    # `complete` closes for good: no third connection
+    assert len(site.stream_urls(BATCH)) == 2
+    page.context.close()
+
+
+def test_timeout_event_reconnects_at_once_with_the_last_id(browser: Any) -> None:
+    page = new_page(browser, "en-US")
+    site = FakeOrigin(page)
+    photos = [photo(1, "DONE"), photo(2, "PROCESSING")]
+    answers = [
+        [
+            sse("progress", state_payload(BATCH, photos, snapshot=True), 10),
+            sse("timeout", {"reconnect": True}),
+        ],
+        [
+            sse("progress", state_payload(BATCH, [photo(1, "DONE"), photo(2, "DONE")]), 11),
+            sse("complete", state_payload(BATCH, [photo(1, "DONE"), photo(2, "DONE")])),
+        ],
+    ]
+    site.api[("GET", STREAM)] = lambda route, request: stream_reply(route, *answers.pop(0))
+    page.goto(site.url(f"/batches/{BATCH}?debug=1"))
+    expect(page.locator("#status-badge")).to_have_text("COMPLETED")
+    expect(page.locator("#conn")).to_have_attribute("data-state", "finished")
+    urls = site.stream_urls(BATCH)
+    assert [last_event_id(url) for url in urls] == [None, "10"]
+    # straight back, without the backoff of a lost connection
+    notes = page.locator("#debug-body td:nth-child(2)").all_text_contents()
+    assert "timeout" in notes
+    assert not [note for note in notes if note.startswith("(reconnect in")], notes
+    page.context.close()
+
+
+def test_gives_up_after_five_attempts_then_retries_on_demand(browser: Any) -> None:
+    page = new_page(browser, "fr-FR")
+    page.clock.install()  # the backoff timers run on Playwright's clock
+    site = FakeOrigin(page)
+    site.api[("GET", STREAM)] = lambda route, request: route.abort("connectionrefused")
+    site.api[("GET", f"/api/batches/{BATCH}")] = lambda route, request: route.abort(
+        "connectionrefused"
+    )
+    page.goto(site.url(f"/batches/{BATCH}"))
+    conn = page.locator("#conn-text")
+    for attempt in range(1, 6):
+        expect(conn).to_have_text(f"Connexion perdue, reconnexion {attempt}/5…")
+        page.clock.run_for(31_000)  # past the longest delay (16 s + 20 % jitter)
+    expect(page.locator("#conn")).to_have_attribute("data-state", "error")
+    expect(conn).to_have_text("Connexion impossible au suivi en temps réel.")
+    assert len(site.stream_urls(BATCH)) == 6  # the first try and five reconnections
+    page.clock.run_for(120_000)
+    assert len(site.stream_urls(BATCH)) == 6  # and then it stopped
+
+    # the person's retry starts over with a working stream
+    payload = state_payload(BATCH, [photo(1, "DONE")], snapshot=True)
+    site.api[("GET", STREAM)] = lambda route, request: stream_reply(
+        route, sse("progress", payload, 3), sse("complete", payload)
+    )
+    page.get_by_role("button", name="Réessayer").click()
+    expect(page.locator("#status-badge")).to_have_text("TERMINÉ")
+    expect(page.locator("#conn")).to_have_attribute("data-state", "finished")
+    expect(page.get_by_role("button", name="Réessayer")).to_be_hidden()
+    page.context.close()
+
+
+def test_server_error_event_is_shown_and_not_retried(browser: Any) -> None:
+    page = new_page(browser, "en-US")
+    page.clock.install()
+    site = FakeOrigin(page)
+    payload = state_payload(BATCH, [photo(1, "PROCESSING")], snapshot=True)
+    site.api[("GET", STREAM)] = lambda route, request: stream_reply(
+        route,
+        sse("progress", payload, 5),
+        sse("error", {"code": "batch_not_found", "message": "This batch no longer exists."}),
+    )
+    page.goto(site.url(f"/batches/{BATCH}"))
+    expect(page.locator("#conn")).to_have_attribute("data-state", "error")
+    expect(page.locator("#conn-text")).to_have_text("This batch no longer exists.")
+    expect(page.get_by_role("button", name="Retry", exact=True)).to_be_visible()
+    expect(page.locator("#announcer")).to_contain_text("Live progress is interrupted.")
+    page.clock.run_for(120_000)
+    assert len(site.stream_urls(BATCH)) == 1
+    page.context.close()
+
+
+def test_missing_batch_says_so_instead_of_reconnecting(browser: Any) -> None:
+    page = new_page(browser, "en-US")
+    site = FakeOrigin(page)
+    site.api[("GET", STREAM)] = lambda route, request: json_reply(
+        route, 404, {"error": {"code": "batch_not_found", "message": "There is no batch 7."}}
+    )
+    site.api[("GET", f"/api/batches/{BATCH}")] = site.api[("GET", STREAM)]
+    page.goto(site.url(f"/batches/{BATCH}"))
+    expect(page.locator("#conn")).to_have_attribute("data-state", "error")
+    expect(page.locator("#conn-text")).to_have_text("There is no batch 7.")
+    assert len(site.stream_urls(BATCH)) == 1
+    page.context.close()
+
+
+def test_merge_functions_and_backoff(browser: Any) -> None:
+    page = new_page(browser)
+    site = FakeOrigin(page)
+    site.api[("GET", STREAM)] = lambda route, request: site.held.append(route)
+    page.goto(site.url(f"/batches/{BATCH}"))
+    result = page.evaluate(
+        """() => {
+      const s = BatchState.create(7);
+      const snap = {snapshot: true, status: 'PROCESSING', progress: 50,
+        counts: {queued: 0, processing: 1, completed: 1, failed: 0, total: 2},
+        photos: [{id: 1, status: 'DONE', fileName: 'a'},
+                 {id: 2, status: 'PROCESSING', fileName: 'b'}]};
+      const first = BatchState.apply(s, snap);
+      const delta = BatchState.apply(s, {status: 'COMPLETED', progress: 100,
+        counts: {queued: 0, processing: 0, completed: 2, failed: 0, total: 2},
+        photos: [{id: 2, status: 'DONE'}]});
+      const merged = Object.assign({}, s.photos.get(2));
+      const again = BatchState.apply(s, {snapshot: true, photos: [{id: 2, status: 'DONE'}],
+        counts: {completed: 1, total: 1}, status: 'COMPLETED', progress: 100});
+      return {
+        first: [first.full, first.changed, first.statusChanged],
+        delta: [delta.full, delta.changed, delta.statusChanged, merged],
+        again: [again.removed, s.order, s.counts],
+        delays: [1, 2, 3, 4, 5, 6, 9].map(
+          n => [BatchState.backoffDelay(n, 0), BatchState.backoffDelay(n, 1)]),
+        url: BatchState.streamUrl(7, '42'),
+      };
+    }"""
+    )
+    assert result["first"] == [True, [1, 2], True]
+    assert result["delta"] == [
+        False,
+        [2],
+        True,
+        {"id": 2, "status": "DONE", "fileName": "b"},  # merged: the name stays
+    ]
+    assert result["again"] == [
+        [1],
+        [2],
+        {"queued": 0, "processing": 0, "completed": 1, "failed": 0, "total": 1},
+    ]
+    assert result["delays"] == [
+        [800, 1200],
+        [1600, 2400],
+        [3200, 4800],
+        [6400, 9600],
+        [12800, 19200],
+        [24000, 30000],  # capped at 30 s, then jittered down to 24 s at most
+        [24000, 30000],
+    ]
+    assert result["url"] == "/api/batches/7/stream?lastEventId=42"
+    page.context.close()
+
+
+def test_upload_errors_are_explained(browser: Any, tmp_path: Path) -> None:
+    page = new_page(browser, "en-US")
+    site = FakeOrigin(page)
+    site.api[("GET", "/api/batches")] = lambda route, request: json_reply(
+        route, 200, {"batches": []}
+    )
+    answers = [
+        (
+            422,
+            {
+                "error": {
+                    "code": "nothing_to_import",
+                    "message": "None of the dropped files is a photo PhotoLot can read.",
+                    "skipped": [
+                        {
+                            "name": "notes.txt",
+                            "reason": "not_an_image: the content is not a picture",
+                        }
+                    ],
+                }
+            },
+        ),
+        (413, {"error": {"code": "too_large", "message": "The upload is too large."}}),
+    ]
+    site.api[("POST", "/api/batches")] = lambda route, request: json_reply(route, *answers.pop(0))
+    page.goto(site.url("/"))
+    expect(page.locator("#list-status")).to_have_text("No batch yet. Drop some photos to start.")
+    file = tmp_path / "notes.txt"
+    file.write_text("not a photo")
+
+    page.locator("#file-input").set_input_files(str(file))
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("None of the files is a photo PhotoLot can read.")
+    expect(alert.locator("li")).to_have_text(
+        ["notes.txt — not a picture (the content is not a picture)"]
+    )
+
+    page.locator("#file-input").set_input_files(str(file))
+    expect(alert).to_contain_text("the files are too large for one upload")
+    expect(alert.locator("li")).to_have_count(0)
+    assert urlparse(page.url).path == "/"
+    page.context.close()
+
+
+def test_drop_anywhere_on_the_page_uploads_and_opens_the_batch(browser: Any) -> None:
+    page = new_page(browser, "fr-FR")
+    site = FakeOrigin(page)
+    site.api[("GET", "/api/batches")] = lambda route, request: json_reply(
+        route, 200, {"batches": []}
+    )
+    site.api[("POST", "/api/batches")] = lambda route, request: json_reply(
+        route, 201, {"batchId": 12, "photosCount": 2, "skipped": [], "notices": []}
+    )
+    payload = state_payload(12, [photo(1, "DONE"), photo(2, "DONE")], snapshot=True)
+    site.api[("GET", "/api/batches/12/stream")] = lambda route, request: stream_reply(
+        route, sse("progress", payload, 4), sse("complete", payload)
+    )
+    page.goto(site.url("/"))
+    expect(page.locator("#list-status")).to_have_text(
+        "Aucun lot pour l'instant. Déposez des photos pour commencer."
+    )
+    files = page.evaluate_handle(
+        """() => {
+          const dt = new DataTransfer();
+          dt.items.add(new File(['one'], 'salon-1.jpg', {type: 'image/jpeg'}));
+          dt.items.add(new File(['two'], 'cuisine.heic', {type: 'image/heic'}));
+          return dt;
+        }"""
+    )
+    page.dispatch_event("h1", "dragenter", {"dataTransfer": files})
+    expect(page.locator("#drop-overlay")).to_be_visible()
+    expect(page.locator("#drop-overlay")).to_have_text("Lâchez pour créer un nouveau lot")
+    with page.expect_request(lambda request: request.method == "POST") as upload:
+        page.dispatch_event("h1", "drop", {"dataTransfer": files})
+    body = upload.value.post_data_buffer or b""
+    assert b'name="files"; filename="salon-1.jpg"' in body
+    assert b'name="files"; filename="cuisine.heic"' in body
+    page.wait_for_url(site.url("/batches/12"))
+    expect(page.locator("#status-badge")).to_have_text("TERMINÉ")
+    page.context.close()
