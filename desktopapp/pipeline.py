@@ -135,7 +135,22 @@ class Pipeline:
             row.error_code = row.error_message = None
             row.save()
             tx.record_progress(row.batch_id, "photo.done", [row])
+        self._drop_uploaded_source(Path(photo.source_path))
         return DONE
+
+    def _drop_uploaded_source(self, source: Path) -> None:
+        """A browser upload is our own temporary copy: once stored, it is not needed."""
+        uploads = self.paths.uploads
+        if not source.is_relative_to(uploads):
+            return
+        source.unlink(missing_ok=True)
+        for folder in source.parents:
+            if folder == uploads or not folder.is_relative_to(uploads):
+                break
+            try:
+                folder.rmdir()  # only when empty: other photos of the upload may remain
+            except OSError:
+                break
 
     def _fail(self, photo_id: int, failure: PhotoFailed) -> str:
         with WriteTransaction(self.db, self.bus) as tx:

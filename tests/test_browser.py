@@ -17,6 +17,7 @@ for the backoff delays.
 from __future__ import annotations
 
 import json
+import os
 import re
 import urllib.request
 from collections.abc import Iterator
@@ -47,6 +48,9 @@ from tests.browser_helpers import (
 from tests.conftest import wait_until_final
 from tests.helpers import make_photo
 
+# CI installs both (.ci/setup): there, a missing browser is a failure, never a silent skip
+if os.environ.get("CI"):
+    assert CHROMIUM.exists(), f"no Chromium at {CHROMIUM}: run .ci/setup"
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 expect = sync_api.expect
 

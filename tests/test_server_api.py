@@ -209,6 +209,10 @@ async def test_multipart_upload_creates_a_batch(harness, photos: list[Path]) -> 
     final = wait_until_final(harness.core, batch_id)
     rooms = {photo["fileName"]: photo["roomType"] for photo in final["photos"]}
     assert rooms["IMG_1.jpg"] == rooms["salon.jpg"] == "living_room"
+    # once in the content store, the uploaded copies are removed, folders too
+    assert final["status"] == "COMPLETED"
+    assert harness.core.queue.stop()  # joins the workers: their clean-up has run
+    assert list(uploads.iterdir()) == []
 
 
 async def test_upload_limits_are_413_and_leave_nothing(make_harness, photos: list[Path]) -> None:
