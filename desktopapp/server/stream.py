@@ -7,13 +7,19 @@
 A stream sleeps on its hub subscription; when the bus announces rows beyond its
 cursor it reads them from the journal, in pages, and writes each page in one
 chunk. Each write has a deadline: a client that stops reading is cut off alone.
+
+The response is aiohttp-sse's `EventSourceResponse`, fitted to this protocol
+(`event_stream.PhotoLotEventStream`: our headers, named pings after silence, page
+writes with the library's send deadline and TCP_USER_TIMEOUT). One task, `_Stream`,
+writes everything, pings included, so nothing ever follows the final event.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,17 +28,13 @@ from aiohttp import hdrs, web
 from desktopapp import progress
 from desktopapp.server.context import ServerContext, context, parse_id
 from desktopapp.server.errors import ApiError
+from desktopapp.server.event_stream import PhotoLotEventStream
 from desktopapp.server.hub import Subscription
 from desktopapp.server.sse import encode_event, encode_retry, parse_last_event_id
 from desktopapp.state import BatchNotFound
 
 log = logging.getLogger(__name__)
 
-STREAM_HEADERS = {
-    hdrs.CONTENT_TYPE: "text/event-stream; charset=utf-8",
-    hdrs.CACHE_CONTROL: "no-cache, no-transform",
-    "X-Accel-Buffering": "no",
-}
 RETRY_AFTER_FULL = 5  # seconds suggested to a client turned away at the stream cap
 SHUTDOWN_EOF_TIMEOUT = 0.25
 
@@ -86,10 +88,12 @@ async def stream_handler(request: web.Request) -> web.StreamResponse:
             opening = await ctx.run(_open, ctx, batch_id, resume)
         except BatchNotFound:
             raise ApiError(404, "batch_not_found", f"There is no batch {batch_id}.") from None
-        response = web.StreamResponse(headers=STREAM_HEADERS)
-        response.force_close()  # "then close": no keep-alive after the stream ends
+        response = PhotoLotEventStream(
+            send_timeout=ctx.stream.send_timeout, ping_interval=ctx.stream.ping_interval
+        )
         await response.prepare(request)
-        await _Stream(ctx, request, response, subscription).run(opening)
+        async with response:  # on the way out, however: stop_streaming() and wait()
+            await _Stream(ctx, response, subscription).run(opening)
         return response
     finally:
         ctx.hub.close(subscription)
@@ -118,18 +122,15 @@ class _Stream:
     def __init__(
         self,
         ctx: ServerContext,
-        request: web.Request,
-        response: web.StreamResponse,
+        response: PhotoLotEventStream,
         subscription: Subscription,
     ) -> None:
         self.ctx = ctx
         self.config = ctx.stream
-        self.request = request
         self.response = response
         self.subscription = subscription
         self.batch_id = subscription.batch_id
         self.loop = asyncio.get_running_loop()
-        self.last_write = self.loop.time()
 
     async def run(self, opening: Opening) -> None:
         try:
@@ -196,9 +197,9 @@ class _Stream:
             if now >= deadline:
                 await self._write(encode_event("timeout", {"reconnect": True}))
                 return None
-            ping_at = self.last_write + self.config.ping_interval
+            ping_at = self.response.ping_due  # ping_interval after the last write
             if now >= ping_at:
-                await self._write(encode_event("ping", {"timestamp": int(time.time() * 1000)}))
+                await self._ping()
                 continue
             try:
                 async with asyncio.timeout(min(ping_at, deadline) - now):
@@ -216,16 +217,22 @@ class _Stream:
                 return True
 
     async def _write(self, chunk: bytes) -> None:
+        with self._sending():
+            await self.response.send_chunk(chunk)
+
+    async def _ping(self) -> None:
+        with self._sending():
+            await self.response.send_ping()
+
+    @contextlib.contextmanager
+    def _sending(self) -> Iterator[None]:
         try:
-            async with asyncio.timeout(self.config.send_timeout):
-                await self.response.write(chunk)
-        except TimeoutError:
+            yield
+        except TimeoutError:  # past send_timeout: the response already aborted the transport
             log.info("stream of batch %s: the client stopped reading; closing", self.batch_id)
-            self._abort()
             raise StreamClosed from None
         except (ConnectionError, RuntimeError) as exc:  # gone, or written after EOF
             raise StreamClosed from exc
-        self.last_write = self.loop.time()
 
     async def _finish(self) -> None:
         # At shutdown a stalled client must not hold the server up.
@@ -234,7 +241,7 @@ class _Stream:
             async with asyncio.timeout(limit):
                 await self.response.write_eof()
         except TimeoutError:
-            self._abort()
+            self.response.abort()
         except (ConnectionError, RuntimeError):
             pass
 
@@ -244,8 +251,3 @@ class _Stream:
             await self._finish()
         except StreamClosed:
             pass
-
-    def _abort(self) -> None:
-        transport = self.request.transport
-        if transport is not None:
-            transport.abort()
