@@ -91,3 +91,48 @@ def run_headless(settings: Settings) -> int:
         services.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+QUIT_BUDGET = 2.0  # seconds from "quit" to exit, whatever is running
+
+
+def run_gui(settings: Settings, paths: list[str], lang: str | None) -> int:
+    """The window: one instance per data dir; a second launch hands its files over."""
+    import sys
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+    )
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("PhotoLot")
+    app.setApplicationDisplayName("PhotoLot")
+    app.setDesktopFileName("photolot")
+
+    from desktopapp.ui import ApiClient, MainWindow, SingleInstance
+    from desktopapp.ui.icons import app_icon
+
+    app.setWindowIcon(app_icon())
+    instance = SingleInstance(settings.data_dir)
+    if not instance.acquire():  # before the core: never two on one database
+        forwarded = instance.forward([str(path) for path in paths])
+        return 0 if forwarded else 1
+    services = LocalServices(settings)
+    try:
+        services.start()
+        window = MainWindow(
+            ApiClient(services.base_url, services.token), settings.data_dir, lang=lang
+        )
+        instance.filesReceived.connect(window.handle_forwarded)
+        window.quitRequested.connect(app.quit)
+        window.show()
+        if paths:
+            window.handle_forwarded([str(path) for path in paths])
+        return app.exec()
+    finally:
+        # streams end first; a photo still running after the budget is re-queued next start
+        services.stop(timeout=QUIT_BUDGET / 2)
+        instance.release()

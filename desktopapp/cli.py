@@ -1,10 +1,11 @@
-"""The command line: `photolot [--data-dir D] [process PATH… | …]`."""
+"""The command line: `photolot [options] [PATH…]` (the window), or `photolot COMMAND …`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from desktopapp import __version__
 from desktopapp.logging_setup import configure_logging
@@ -30,10 +31,15 @@ def _common(parser: argparse.ArgumentParser, subcommand: bool = False) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", default=default, help="log more")
 
 
+COMMANDS = ("process", "smoke")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """`photolot [options] [PATH…]`: the window (or --headless, --self-test)."""
     parser = argparse.ArgumentParser(
         prog="photolot",
-        description="Drop room photos, watch them become a moving inventory, live.",
+        description="Drop room photos, watch them become a moving inventory, live. "
+        "Commands: `photolot process PATH…` (no window), `photolot smoke` (end-to-end check).",
     )
     parser.add_argument("--version", action="version", version=f"PhotoLot {__version__}")
     _common(parser)
@@ -41,13 +47,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--headless", action="store_true", help="run the local server and workers, no window"
     )
     parser.add_argument(
+        "--self-test", action="store_true", help="check that this install works, then exit"
+    )
+    parser.add_argument(
         "--port",
         type=int,
         default=None,
         help=f"local port (default {DEFAULT_PORT}; 0: any free port)",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--lang", choices=("fr", "en"), help="window language (default: system)")
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="photos or folders to process at once"
+    )
+    return parser
 
+
+def build_command_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="photolot")
+    _common(parser)
+    parser.add_argument("--port", type=int, default=None, help=argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     process = commands.add_parser(
         "process", help="process photos and folders without a window, then print a summary"
     )
@@ -57,7 +76,45 @@ def build_parser() -> argparse.ArgumentParser:
     process.add_argument(
         "--json", action="store_true", help="print the batch's final full state as JSON on stdout"
     )
+    smoke = commands.add_parser(
+        "smoke", help="end-to-end check: a 2-photo batch followed through the live stream"
+    )
+    _common(smoke, subcommand=True)
+    smoke.add_argument("--url", help="a running PhotoLot (default: start one on a temp dir)")
+    smoke.add_argument("--token", help="its access token (the `token` file in its data dir)")
     return parser
+
+
+_TAKES_VALUE = frozenset({"--data-dir", "--workers", "--max-megapixels", "--port", "--lang"})
+
+
+def _first_positional(argv: Sequence[str]) -> str | None:
+    skip_next = False
+    for token in argv:
+        if skip_next:
+            skip_next = False
+        elif token == "--":
+            return None
+        elif token.startswith("-"):
+            skip_next = token in _TAKES_VALUE
+        else:
+            return token
+    return None
+
+
+def parse(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    if _first_positional(argv) in COMMANDS:
+        command_parser = build_command_parser()
+        return command_parser, command_parser.parse_args(argv)
+    app_parser = build_parser()
+    args = app_parser.parse_args(argv)
+    args.command = None
+    missing = [path for path in args.paths if not Path(path).exists()]
+    if missing:
+        app_parser.error(
+            f"no such file or folder: {', '.join(missing)} (commands: {', '.join(COMMANDS)})"
+        )
+    return app_parser, args
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -70,8 +127,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    parser, args = parse(sys.argv[1:] if argv is None else list(argv))
     if args.workers is not None and args.workers < 1:
         parser.error("--workers must be at least 1")
     if args.max_megapixels is not None and args.max_megapixels <= 0:
@@ -84,15 +140,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktopapp.process_command import run_process
 
         return run_process(settings, args.paths, args.project, args.json)
-    if args.command is None and args.headless:
+    if args.command == "smoke":
+        from desktopapp.smoke_command import smoke_main
+
+        return smoke_main(args.url, args.token, settings)
+    if args.self_test:
+        from desktopapp.self_test import run_self_test
+
+        return run_self_test(settings)
+    if args.headless:
         from desktopapp.app import run_headless
 
         return run_headless(settings)
-    if args.command is None:
-        parser.print_help()
-        return 0
-    parser.error(f"unknown command {args.command}")
-    return 2
+    from desktopapp.app import run_gui
+
+    return run_gui(settings, args.paths, args.lang)
 
 
 if __name__ == "__main__":

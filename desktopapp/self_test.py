@@ -1,0 +1,66 @@
+"""`photolot --self-test`: proves an install (source or frozen binary) works, in one line.
+
+A temporary data dir, the headless services on port 0, the sample photos shipped in
+`resources/samples`, the app's own stream followed to `complete`, REST and SSE
+compared, thumbnails fetched. Prints one verdict line; exit 0 or 1.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+import urllib.request
+from dataclasses import replace
+from pathlib import Path
+
+from desktopapp import __version__
+from desktopapp.paths import resources_dir
+from desktopapp.settings import Settings
+from desktopapp.smoke_command import Client, SmokeFailure, run_smoke
+
+
+def sample_photos() -> list[Path]:
+    photos = sorted((resources_dir() / "samples").glob("*.jpg"))
+    if not photos:
+        raise SmokeFailure(f"no sample photos in {resources_dir() / 'samples'}")
+    return photos
+
+
+def _check_thumbnails(client: Client, state: dict) -> int:
+    fetched = 0
+    for photo in state["photos"]:
+        req = urllib.request.Request(client.base_url + photo["thumbnailUrl"], None, client.headers)
+        with urllib.request.urlopen(req, timeout=10) as response:
+            if response.headers.get("Content-Type") != "image/jpeg" or not response.read(3):
+                raise SmokeFailure(f"thumbnail of {photo['fileName']} is not a JPEG")
+        fetched += 1
+    return fetched
+
+
+def run_self_test(settings: Settings) -> int:
+    from desktopapp.app import LocalServices
+
+    logging.getLogger().setLevel(logging.ERROR)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="photolot-self-test-") as tmp:
+        services = LocalServices(replace(settings, data_dir=Path(tmp) / "data", port=0))
+        try:
+            services.start()
+            client = Client(services.base_url, services.token)
+            state = run_smoke(client, sample_photos(), out=lambda _line: None)
+            if state["counts"]["completed"] != len(state["photos"]):
+                raise SmokeFailure(f"not every sample photo was processed: {state['counts']}")
+            thumbs = _check_thumbnails(client, state)
+        except Exception as exc:  # the verdict line must name any failure
+            print(f"PhotoLot {__version__} self-test: FAILED — {exc}", flush=True)
+            return 1
+        finally:
+            services.stop()
+    elapsed = time.monotonic() - started
+    print(
+        f"PhotoLot {__version__} self-test: OK — {len(state['photos'])} photos, "
+        f"{state['events']} stream events, {thumbs} thumbnails, REST = SSE, {elapsed:.1f} s",
+        flush=True,
+    )
+    return 0

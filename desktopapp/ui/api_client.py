@@ -1,0 +1,172 @@
+"""`ApiClient`: the window's asynchronous calls to the local server (REST, Bearer token).
+
+    api = ApiClient("http://127.0.0.1:8765", token)
+    api.create_batch(["/photos/flat"], lambda result: ...)   # ApiResult
+    api.list_batches(callback); api.retry_failed(12, callback)
+    api.export(12, callback)          # result.body: the CSV bytes
+    api.thumbnail(345, callback)      # result.body: JPEG bytes
+    api.browser_url(12)               # one-time-token URL for QDesktopServices
+
+Every call returns at once; the callback runs later on the GUI thread with an
+`ApiResult`. Nothing here blocks, and nothing touches the database.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from PySide6.QtCore import QByteArray, QObject, Signal, Slot
+from PySide6.QtNetwork import QNetworkReply
+
+from desktopapp.ui.http import (
+    error_message_from_body,
+    http_status,
+    local_network_manager,
+    make_request,
+    reply_header,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ApiResult:
+    ok: bool
+    status: int | None
+    body: bytes = b""
+    data: Any = None  # the decoded JSON, when the answer was JSON
+    error_code: str | None = None
+    error_message: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return self.error_message or self.error_code or f"HTTP {self.status}"
+
+
+Callback = Callable[[ApiResult], None]
+
+
+class ApiClient(QObject):
+    requestFailed = Signal(str, object)  # (operation, ApiResult), for logging / banners
+
+    def __init__(self, base_url: str, token: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.network = local_network_manager(self)
+        self._pending: dict[QNetworkReply, tuple[str, Callback | None]] = {}
+
+    # -- the API -----------------------------------------------------------------------
+    def health(self, callback: Callback | None = None) -> QNetworkReply:
+        return self._send("GET", "/api/health", "health", callback)
+
+    def list_batches(self, callback: Callback | None = None) -> QNetworkReply:
+        return self._send("GET", "/api/batches", "list_batches", callback)
+
+    def get_batch(self, batch_id: int, callback: Callback | None = None) -> QNetworkReply:
+        return self._send("GET", f"/api/batches/{int(batch_id)}", "get_batch", callback)
+
+    def create_batch(
+        self, paths: Iterable[str], callback: Callback | None = None, project: str | None = None
+    ) -> QNetworkReply:
+        body: dict[str, Any] = {"paths": [str(path) for path in paths]}
+        if project:
+            body["project"] = project
+        return self._send("POST", "/api/batches", "create_batch", callback, body)
+
+    def retry_failed(self, batch_id: int, callback: Callback | None = None) -> QNetworkReply:
+        path = f"/api/batches/{int(batch_id)}/retry-failed"
+        return self._send("POST", path, "retry_failed", callback, {})
+
+    def export(
+        self, batch_id: int, callback: Callback | None = None, fmt: str = "csv"
+    ) -> QNetworkReply:
+        path = f"/api/batches/{int(batch_id)}/export?format={quote(fmt)}"
+        return self._send("GET", path, "export", callback)
+
+    def thumbnail(self, photo_id: int, callback: Callback | None = None) -> QNetworkReply:
+        return self._send("GET", f"/api/photos/{int(photo_id)}/thumbnail", "thumbnail", callback)
+
+    def stream_url(self, batch_id: int) -> str:
+        return f"{self.base_url}/api/batches/{int(batch_id)}/stream"
+
+    def browser_url(self, batch_id: int | None = None) -> str:
+        """The page URL with the one-time `?token=` the server exchanges for a cookie."""
+        page = f"/batches/{int(batch_id)}" if batch_id is not None else "/"
+        return f"{self.base_url}{page}?token={quote(self.token, safe='')}"
+
+    def abort_all(self) -> None:
+        for reply in list(self._pending):
+            self._pending.pop(reply, None)
+            reply.abort()
+            reply.deleteLater()
+
+    # -- plumbing ------------------------------------------------------------------------
+    def _send(
+        self,
+        method: str,
+        path: str,
+        operation: str,
+        callback: Callback | None,
+        body: Any = None,
+    ) -> QNetworkReply:
+        headers = {"Accept": "application/json"}
+        payload = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            payload = QByteArray(json.dumps(body).encode("utf-8"))
+        request = make_request(self.base_url + path, self.token, headers)
+        request.setTransferTimeout(60_000)
+        if method == "GET":
+            reply = self.network.get(request)
+        else:
+            reply = self.network.post(request, payload or QByteArray())
+        self._pending[reply] = (operation, callback)
+        reply.finished.connect(self._on_finished)
+        return reply
+
+    @Slot()
+    def _on_finished(self) -> None:
+        reply = self.sender()
+        entry = self._pending.pop(reply, None)  # type: ignore[arg-type]
+        if entry is None:
+            return
+        operation, callback = entry
+        reply.deleteLater()
+        result = self._result(reply)  # type: ignore[arg-type]
+        if not result.ok:
+            log.info("%s failed: %s", operation, result.message)
+            self.requestFailed.emit(operation, result)
+        if callback is not None:
+            try:
+                callback(result)
+            except Exception:  # a broken callback must not break the others
+                log.exception("callback of %s failed", operation)
+
+    @staticmethod
+    def _result(reply: QNetworkReply) -> ApiResult:
+        status = http_status(reply)
+        body = reply.readAll().data()
+        headers = {
+            name: reply_header(reply, name)
+            for name in ("Content-Type", "Retry-After", "Content-Disposition", "ETag")
+            if reply.hasRawHeader(name)
+        }
+        data = None
+        if headers.get("Content-Type", "").startswith("application/json") and body:
+            try:
+                data = json.loads(body)
+            except ValueError:
+                data = None
+        if status is None:
+            return ApiResult(False, None, body, None, "network", reply.errorString(), headers)
+        if 200 <= status < 300:
+            return ApiResult(True, status, body, data, headers=headers)
+        code, message = error_message_from_body(body)
+        return ApiResult(False, status, body, data, code, message, headers)
