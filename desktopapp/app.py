@@ -96,6 +96,18 @@ def run_headless(settings: Settings) -> int:
 QUIT_BUDGET = 2.0  # seconds from "quit" to exit, whatever is running
 
 
+def _quit_on_signals(app: object) -> None:
+    """Ctrl-C and SIGTERM close the window like Ctrl+Q (and so clean up)."""
+    from PySide6.QtCore import QTimer
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda _signum, _frame: app.quit())  # type: ignore[attr-defined]
+    # Python runs signal handlers only between bytecodes: wake it up now and then
+    ticker = QTimer(app)  # type: ignore[arg-type]
+    ticker.start(250)
+    ticker.timeout.connect(lambda: None)
+
+
 def run_gui(settings: Settings, paths: list[str], lang: str | None) -> int:
     """The window: one instance per data dir; a second launch hands its files over."""
     import sys
@@ -128,6 +140,7 @@ def run_gui(settings: Settings, paths: list[str], lang: str | None) -> int:
         )
         instance.filesReceived.connect(window.handle_forwarded)
         window.quitRequested.connect(app.quit)
+        _quit_on_signals(app)
         window.show()
         if paths:
             window.handle_forwarded([str(path) for path in paths])

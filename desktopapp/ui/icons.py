@@ -115,7 +115,13 @@ def app_icon_path() -> str:
 
 
 def app_icon() -> QIcon:
-    return QIcon(app_icon_path())
+    """Pixel-exact PNGs for the small sizes, the SVG for anything else."""
+    folder = resources_dir() / "icons"
+    icon = QIcon()
+    for png in sorted(folder.glob("photolot-*.png")):
+        icon.addFile(str(png))
+    icon.addFile(app_icon_path())
+    return icon
 
 
 # -- the photo rows' status icons, painted directly (vector, any DPI) --------------------------
