@@ -95,8 +95,8 @@ NEAR_DUPLICATE_DISTANCE = 10
 
 _HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"heis"})
 _AVIF_BRANDS = frozenset({b"avif", b"avis"})
-# Same set as the pipeline's retry policy: a later attempt may well succeed.
-_TRANSIENT_ERRNOS = frozenset(
+# Storage errors a later attempt may well get past (the pipeline retries these).
+TRANSIENT_ERRNOS = frozenset(
     {
         errno.EIO,
         errno.EAGAIN,
@@ -401,7 +401,7 @@ def _classify(exc: BaseException) -> ImagingError:
     if isinstance(exc, IsADirectoryError):
         return ImagingError("not_an_image", "This is a folder, not a picture file.")
     if isinstance(exc, OSError) and exc.errno is not None:  # a real OS error, not a decoder's
-        if exc.errno in _TRANSIENT_ERRNOS:
+        if exc.errno in TRANSIENT_ERRNOS:
             return ImagingError("io_error", transient=True)
         if exc.errno == errno.ENOENT:
             return ImagingError("source_missing")

@@ -27,18 +27,6 @@ from desktopapp.store import copy_into_store, write_atomically
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 4  # a transient I/O error is retried 3 times: after 0.5 s, 1 s, 2 s
-TRANSIENT_ERRNOS = frozenset(
-    {
-        errno.EIO,
-        errno.EAGAIN,
-        errno.EBUSY,
-        errno.ETIMEDOUT,
-        errno.EINTR,
-        errno.ESTALE,
-        errno.ENOLCK,
-        errno.EDEADLK,
-    }
-)
 
 
 class PhotoFailed(Exception):
@@ -193,7 +181,7 @@ def _copy(source: Path, store_dir: Path):  # -> StoredFile
         raise PhotoFailed(
             "io_error",
             "The file could not be read because of a storage error.",
-            transient=exc.errno in TRANSIENT_ERRNOS,
+            transient=exc.errno in imaging.TRANSIENT_ERRNOS,
         ) from exc
 
 
