@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from desktopapp import __version__
+from desktopapp.datadir_lock import DataDirBusy
 from desktopapp.logging_setup import configure_logging
 from desktopapp.paths import resolve_data_dir
 from desktopapp.settings import DEFAULT_PORT, Settings, default_workers
@@ -127,6 +128,14 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except DataDirBusy as exc:
+        print(f"photolot: {exc}", file=sys.stderr)
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser, args = parse(sys.argv[1:] if argv is None else list(argv))
     if args.workers is not None and args.workers < 1:
         parser.error("--workers must be at least 1")

@@ -15,6 +15,7 @@ from typing import Any
 
 from desktopapp import state, tasks
 from desktopapp.analysis import make_analyzer
+from desktopapp.datadir_lock import DataDirLock
 from desktopapp.db import open_database
 from desktopapp.events import EventBus
 from desktopapp.imaging import MAX_PIXELS
@@ -30,7 +31,13 @@ class Core:
     def __init__(self, settings: Settings, bus: EventBus | None = None) -> None:
         self.settings = settings
         self.paths = settings.paths.ensure()
-        self.db = open_database(self.paths.database)
+        # before touching the database: recover() assumes nobody else runs its photos
+        self._lock = DataDirLock(self.paths.root).acquire()
+        try:
+            self.db = open_database(self.paths.database)
+        except BaseException:
+            self._lock.release()
+            raise
         self.bus = bus or EventBus()
         self.analyzer = make_analyzer(settings.analyzer)
         self.pipeline = Pipeline(
@@ -49,6 +56,7 @@ class Core:
     def start(self) -> int:
         """Re-queue what a previous run left unfinished, then start the workers."""
         sweep_incoming(self.paths.store)
+        sweep_incoming(self.paths.thumbs)
         requeued = tasks.recover(self.db, self.bus, self.queue)
         self.queue.start(self.settings.workers)
         return requeued
@@ -57,6 +65,8 @@ class Core:
         finished = self.queue.stop(timeout)
         if finished:
             self.db.close()
+        self.queue.cancel_timers()
+        self._lock.release()
         return finished
 
     def create_batch(

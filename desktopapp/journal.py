@@ -47,11 +47,13 @@ class WriteTransaction:
         self._atomic.__exit__(exc_type, exc, tb)
         if exc_type is not None:
             return
-        for callback in self._after_commit:
-            callback()
-        if self._bus is not None:
-            for batch_id, head in self._heads.items():
-                self._bus.publish(batch_id, head)
+        try:
+            for callback in self._after_commit:
+                callback()
+        finally:  # the rows are committed: followers must hear of them whatever happens
+            if self._bus is not None:
+                for batch_id, head in self._heads.items():
+                    self._bus.publish(batch_id, head)
 
     def after_commit(self, callback: Any) -> None:
         self._after_commit.append(callback)

@@ -73,12 +73,11 @@ class DataPaths:
         return self.root / "logs"
 
     def ensure(self) -> DataPaths:
-        for folder in (self.root, self.store, self.thumbs, self.uploads, self.logs):
-            folder.mkdir(parents=True, exist_ok=True)
+        """Create the folders; a new data dir is the user's alone (it lists their files)."""
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for folder in (self.store, self.thumbs, self.uploads, self.logs):
+            folder.mkdir(exist_ok=True, mode=0o700)
         return self
-
-    def photo_path(self, sha256: str) -> Path:
-        return self.store / sha256
 
     def thumb_path(self, sha256: str) -> Path:
         return self.thumbs / f"{sha256}.jpg"

@@ -100,11 +100,14 @@ class Pipeline:
         flags = [
             flag for flag, on in (("blurry", facts.blurry), ("too_dark", facts.too_dark)) if on
         ]
+        # compared outside the write lock; only photos finished meanwhile are checked inside
+        duplicate_of, checked_up_to = _near_duplicate(photo, facts.phash, after=None)
         with WriteTransaction(self.db, self.bus) as tx:
             row = Photo.get_or_none(Photo.id == photo.id)
-            if row is None or row.status != PROCESSING:
-                return row.status if row else ERROR
-            duplicate_of = _near_duplicate(row, facts.phash)
+            if row is None or row.status != PROCESSING or row.attempts != photo.attempts:
+                return row.status if row else ERROR  # no longer our claim: leave it alone
+            if duplicate_of is None:
+                duplicate_of, _ = _near_duplicate(row, facts.phash, after=checked_up_to)
             if duplicate_of is not None:
                 flags.append("near_duplicate")
             row.status = DONE
@@ -151,7 +154,8 @@ class Pipeline:
                 row.error_message = f"{failure.message} Trying again in {delay:g} s."
                 row.save()
                 tx.record_progress(row.batch_id, "photo.retrying", [row])
-                self.schedule_retry(row.id, delay)
+                photo_id = row.id
+                tx.after_commit(lambda: self.schedule_retry(photo_id, delay))
             else:
                 row.status = ERROR
                 row.error_message = failure.message
@@ -185,20 +189,22 @@ def _copy(source: Path, store_dir: Path):  # -> StoredFile
         ) from exc
 
 
-def _near_duplicate(photo: Photo, phash: int) -> int | None:
-    """The first DONE photo of the same batch that looks the same, if any."""
-    others = (
-        Photo.select(Photo.id, Photo.phash)
-        .where(
-            (Photo.batch == photo.batch_id)
-            & (Photo.status == DONE)
-            & (Photo.id != photo.id)
-            & Photo.phash.is_null(False)
-        )
-        .order_by(Photo.position)
-        .tuples()
+def _near_duplicate(photo: Photo, phash: int, after: float | None) -> tuple[int | None, float]:
+    """The first DONE photo of the same batch that looks the same (only those finished
+    after `after`, when given), and the newest `updated_at` seen."""
+    query = Photo.select(Photo.id, Photo.phash, Photo.updated_at).where(
+        (Photo.batch == photo.batch_id)
+        & (Photo.status == DONE)
+        & (Photo.id != photo.id)
+        & Photo.phash.is_null(False)
     )
-    for other_id, other_hash in others:
-        if imaging.hamming(phash, int(other_hash, 16)) <= imaging.NEAR_DUPLICATE_DISTANCE:
-            return other_id
-    return None
+    if after is not None:
+        query = query.where(Photo.updated_at >= after)
+    newest = after or 0.0
+    match = None
+    for other_id, other_hash, updated_at in query.order_by(Photo.position).tuples():
+        newest = max(newest, updated_at)
+        distance = imaging.hamming(phash, int(other_hash, 16))
+        if match is None and distance <= imaging.NEAR_DUPLICATE_DISTANCE:
+            match = other_id
+    return match, newest

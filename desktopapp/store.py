@@ -26,24 +26,25 @@ def copy_into_store(source: Path, store_dir: Path) -> StoredFile:
     """
     digest = hashlib.sha256()
     size = 0
-    fd, tmp_name = tempfile.mkstemp(dir=store_dir, prefix=".incoming-")
-    tmp_path = Path(tmp_name)
-    try:
-        with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
-            while chunk := src.read(CHUNK):
-                digest.update(chunk)
-                dst.write(chunk)
-                size += len(chunk)
-        sha256 = digest.hexdigest()
-        final = store_dir / sha256
-        if final.exists():
-            tmp_path.unlink()
-        else:
-            os.replace(tmp_path, final)
-        return StoredFile(sha256, size, final)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
+    with open(source, "rb") as src:  # first: a missing source must not leave a temp file open
+        fd, tmp_name = tempfile.mkstemp(dir=store_dir, prefix=".incoming-")
+        tmp_path = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as dst:
+                while chunk := src.read(CHUNK):
+                    digest.update(chunk)
+                    dst.write(chunk)
+                    size += len(chunk)
+            sha256 = digest.hexdigest()
+            final = store_dir / sha256
+            if final.exists():
+                tmp_path.unlink()
+            else:
+                os.replace(tmp_path, final)
+            return StoredFile(sha256, size, final)
+        except BaseException:
+            tmp_path.unlink(missing_ok=True)
+            raise
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -23,27 +23,55 @@ from desktopapp.journal import WriteTransaction
 
 log = logging.getLogger(__name__)
 
-IDLE_POLL_MAX = 0.25  # seconds: an idle worker notices work at least this fast
+# Every enqueue path calls wake(), so idle workers start at once; polling the queue is
+# only a safety net, kept slow so an idle app does not keep touching the disk.
+IDLE_POLL_MAX = 2.0
+
+
+class WakeSignal:
+    """notify() ends every worker's idle wait, including one about to start waiting."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._generation = 0
+
+    def generation(self) -> int:
+        with self._cond:
+            return self._generation
+
+    def notify(self) -> None:
+        with self._cond:
+            self._generation += 1
+            self._cond.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> bool:
+        """Wait until a notify() later than generation `seen`; True if there was one."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._generation != seen, timeout)
 
 
 class _WakeableWorker(Worker):
-    """A Huey worker whose idle back-off ends early when `PhotoQueue.wake()` is called."""
+    """A Huey worker whose idle back-off ends as soon as `PhotoQueue.wake()` is called."""
 
-    def __init__(self, *args: object, wake: threading.Condition, **kwargs: object) -> None:
+    def __init__(self, *args: object, wake: WakeSignal, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self._wake = wake
+        self._seen = wake.generation()
+
+    def loop(self, now: object = None) -> None:
+        self._seen = self._wake.generation()  # before looking at the queue: no lost wake-up
+        super().loop(now)
 
     def sleep(self) -> None:
         self.delay = min(self.delay, self.max_delay)
-        with self._wake:
-            woken = self._wake.wait(self.delay)
+        woken = self._wake.wait(self._seen, self.delay)
         self.delay = self.default_delay if woken else self.delay * self.backoff
 
 
 class _EmbeddedConsumer(Consumer):
     """Huey's consumer, minus what belongs to the host process (its signal handlers)."""
 
-    def __init__(self, huey: SqlHuey, wake: threading.Condition, **options: object) -> None:
+    def __init__(self, huey: SqlHuey, wake: WakeSignal, **options: object) -> None:
         self._wake = wake
         super().__init__(huey, **options)
 
@@ -68,8 +96,10 @@ class PhotoQueue:
     def __init__(self, db: SqliteDatabase, run_photo: Callable[[int], object]) -> None:
         self.huey = SqlHuey(name="photolot", database=db, results=False, utc=True)
         self._task = self.huey.task(name="process_photo")(run_photo)
-        self._wake = threading.Condition()
+        self._wake = WakeSignal()
         self._consumer: _EmbeddedConsumer | None = None
+        self._timers: set[threading.Timer] = set()
+        self._timers_lock = threading.Lock()
 
     def enqueue(self, photo_id: int) -> None:
         """Queue a photo; inside a write transaction, the task commits with it."""
@@ -85,11 +115,33 @@ class PhotoQueue:
         )
 
     def schedule(self, photo_id: int, delay: float) -> None:
-        self._task.schedule(args=(photo_id,), delay=delay)
+        """Queue a photo again after `delay` seconds (a retry).
+
+        A timer, not Huey's schedule table, so no thread polls it; if the app stops first,
+        the photo is PENDING in the database and `recover()` queues it at the next start.
+        """
+
+        def fire() -> None:
+            with self._timers_lock:
+                self._timers.discard(timer)
+            if self.running:
+                self.enqueue(photo_id)
+                self.wake()
+
+        timer = threading.Timer(delay, fire)
+        timer.daemon = True
+        with self._timers_lock:
+            self._timers.add(timer)
+        timer.start()
+
+    def cancel_timers(self) -> None:
+        with self._timers_lock:
+            timers, self._timers = self._timers, set()
+        for timer in timers:
+            timer.cancel()
 
     def wake(self) -> None:
-        with self._wake:
-            self._wake.notify_all()
+        self._wake.notify()
 
     def pending_count(self) -> int:
         return self.huey.pending_count()
@@ -114,7 +166,7 @@ class PhotoQueue:
             initial_delay=0.02,
             backoff=1.5,
             max_delay=IDLE_POLL_MAX,
-            scheduler_interval=1,
+            scheduler_interval=60,  # nothing is scheduled through Huey (see schedule())
             check_worker_health=False,
         )
         self._consumer.start()
