@@ -11,18 +11,24 @@ import logging
 import os
 import signal
 import threading
-from urllib.parse import quote
 
 from desktopapp.core import Core
 from desktopapp.runtime_file import remove_runtime_file, runtime_file_for, write_runtime_file
 from desktopapp.server.api_types import ServerApi
 from desktopapp.server.app import create_app
 from desktopapp.server.config import SecurityConfig, StreamConfig
+from desktopapp.server.pages import page_target
 from desktopapp.server.runner import ServerThread
+from desktopapp.server.tickets import BrowserTickets
 from desktopapp.server.token import load_or_create_token
 from desktopapp.settings import Settings
 
 log = logging.getLogger(__name__)
+
+STARTUP_TICKET_TTL = 24 * 3600.0
+"""Seconds the link printed by --headless and written to the runtime file stays usable
+(once): a person may open it long after the start. Links made on demand (the window's
+"Open in browser", POST /api/browser-tickets) last `BrowserTickets.ttl` (10 minutes)."""
 
 
 class LocalServices:
@@ -32,8 +38,11 @@ class LocalServices:
         self.token = load_or_create_token(self.core.paths.token)
         api = ServerApi.from_core(self.core)
         security = SecurityConfig(token=self.token)
+        self.tickets = BrowserTickets()
         self.server = ServerThread(
-            lambda: create_app(api, security, stream=stream), settings.host, settings.port
+            lambda: create_app(api, security, stream=stream, tickets=self.tickets),
+            settings.host,
+            settings.port,
         )
         self.runtime_file = runtime_file_for(settings.data_dir)
         self.port: int | None = None
@@ -42,9 +51,14 @@ class LocalServices:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def browser_url(self, path: str = "/") -> str:
-        """A one-time URL: the page trades the token for a cookie, then drops it from the URL."""
-        return f"{self.base_url}{path}?token={quote(self.token)}"
+    def browser_url(self, path: str = "/", ttl: float | None = None) -> str:
+        """A page URL with a fresh one-time ticket (never the install token): the page
+        trades it for this run's session cookie, then drops it from the URL."""
+        target = page_target(path)
+        if target is None:
+            raise ValueError(f"not a PhotoLot page: {path!r}")
+        separator = "&" if "?" in target else "?"
+        return f"{self.base_url}{target}{separator}token={self.tickets.mint(ttl)}"
 
     def start(self) -> LocalServices:
         requeued = self.core.start()
@@ -55,7 +69,7 @@ class LocalServices:
         except Exception:
             self.core.stop()
             raise
-        write_runtime_file(self.runtime_file, self.browser_url())
+        write_runtime_file(self.runtime_file, self.browser_url(ttl=STARTUP_TICKET_TTL))
         return self
 
     def stop(self, timeout: float = 2.0) -> None:
@@ -83,7 +97,8 @@ def run_headless(settings: Settings) -> int:
     try:
         services.start()
         print(f"PhotoLot ready: {services.base_url}/", flush=True)
-        print(f"Open in your browser: {services.browser_url()}", flush=True)
+        link = services.browser_url(ttl=STARTUP_TICKET_TTL)
+        print(f"Open in your browser: {link}", flush=True)
         while not stop.wait(3600):
             pass
         print("PhotoLot stopping…", flush=True)

@@ -4,11 +4,12 @@ End to end (real Core: SQLite, Huey workers; real ServerThread on an ephemeral p
 the batch page follows a batch from its first snapshot to PARTIAL over EventSource, in
 French and in English, and after connecting requests nothing but the stream and the
 thumbnails; "retry failed" reconnects with the last event id; the start page lists
-batches and uploads through the file chooser.
+batches and uploads through the file chooser; a one-time link signs the browser in once.
 
 Client logic against scripted streams (`FakeOrigin`, no server): resuming after a
 dropped connection, `timeout`, giving up after five attempts, the server's `error`
-event, a missing batch, a 1,500-photo batch updated in place, upload errors.
+event (fatal codes stop, others reconnect), a missing batch, a 1,500-photo batch
+updated in place, upload errors.
 
 No sleeps: Playwright's auto-waiting assertions, `wait_for_function`, and its fake clock
 for the backoff delays.
@@ -114,15 +115,16 @@ class Live:
     core: Any
     token: str
     port: int
+    tickets: Any  # the server's BrowserTickets
 
     @property
     def origin(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def entry_url(self, path: str) -> str:
-        """The one-time URL the app opens: the server swaps the token for a cookie."""
+        """The one-time URL the app opens: the server swaps the ticket for a session cookie."""
         separator = "&" if "?" in path else "?"
-        return f"{self.origin}{path}{separator}token={self.token}"
+        return f"{self.origin}{path}{separator}token={self.tickets.mint()}"
 
     def get(self, path: str) -> Any:
         request = urllib.request.Request(
@@ -137,6 +139,7 @@ def live(data_dir: Path) -> Iterator[Live]:
     """A real Core (not started: each test decides when the workers run) and server."""
     from desktopapp.core import Core
     from desktopapp.server import (
+        BrowserTickets,
         SecurityConfig,
         ServerApi,
         ServerThread,
@@ -147,12 +150,14 @@ def live(data_dir: Path) -> Iterator[Live]:
 
     core = Core(Settings(data_dir=data_dir, workers=2))
     token = generate_token()
+    tickets = BrowserTickets()
     server = ServerThread(
-        lambda: create_app(ServerApi.from_core(core), SecurityConfig(token)), port=0
+        lambda: create_app(ServerApi.from_core(core), SecurityConfig(token), tickets=tickets),
+        port=0,
     )
     port = server.start()
     try:
-        yield Live(core, token, port)
+        yield Live(core, token, port, tickets)
     finally:
         server.stop()
         assert core.stop(timeout=30), "workers did not stop"
@@ -392,6 +397,28 @@ def test_index_lists_batches_and_uploads_through_the_file_chooser(
     page.context.close()
 
 
+def test_a_link_signs_the_browser_in_once_with_a_session_cookie(browser: Any, live: Live) -> None:
+    page = new_page(browser, "en-US")
+    link = live.entry_url("/")
+    page.goto(link)
+    assert page.url == f"{live.origin}/"
+    expect(page.locator("#list-status")).to_have_text("No batch yet. Drop some photos to start.")
+    (cookie,) = page.context.cookies()
+    assert cookie["name"] == f"photolot_{live.port}"
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert cookie["value"] != live.token and cookie["value"] not in link
+    assert page.evaluate("() => document.cookie") == ""  # out of the scripts' reach
+    page.context.close()
+
+    # the same link in another browser: already spent
+    other = new_page(browser, "en-US")
+    response = other.goto(link)
+    assert response is not None and response.status == 401
+    expect(other.locator("h1").first).to_have_text("Open this page from PhotoLot")
+    assert other.context.cookies() == []
+    other.context.close()
+
+
 # ---- client logic against scripted streams -------------------------------------------------
 
 BATCH = 7
@@ -546,6 +573,71 @@ def test_server_error_event_is_shown_and_not_retried(browser: Any) -> None:
     expect(page.locator("#announcer")).to_contain_text("Live progress is interrupted.")
     page.clock.run_for(120_000)
     assert len(site.stream_urls(BATCH)) == 1
+    page.context.close()
+
+
+def test_transient_server_error_event_reconnects_with_backoff(browser: Any) -> None:
+    """Like the window (ui/sse_client.py): only fatal codes stop the page; a
+    `server_error` is retried from the last id, with the backoff and its limit."""
+    page = new_page(browser, "en-US")
+    page.clock.install()
+    site = FakeOrigin(page)
+    snapshot = [photo(1, "DONE"), photo(2, "PROCESSING"), photo(3, "PENDING")]
+    delta = state_payload(BATCH, [photo(1, "DONE"), photo(2, "DONE"), photo(3, "PENDING")])
+    delta["photos"] = [photo(2, "DONE")]
+    final = state_payload(BATCH, [photo(1, "DONE"), photo(2, "DONE"), photo(3, "DONE")])
+    oops = {"code": "server_error", "message": "PhotoLot hit an unexpected problem."}
+    answers = [
+        [sse("progress", state_payload(BATCH, snapshot, snapshot=True), 5), sse("error", oops)],
+        [sse("progress", delta, 6), sse("error", oops)],
+        [sse("complete", final)],
+    ]
+    seen: list[list[str]] = []  # the page as each reconnection arrives
+
+    def stream(route: Any, request: Any) -> None:
+        seen.append(
+            page.evaluate(
+                """() => [document.getElementById('conn').dataset.state,
+                          document.getElementById('conn-text').textContent,
+                          document.getElementById('count-completed').textContent]"""
+            )
+        )
+        stream_reply(route, *answers.pop(0))
+
+    site.api[("GET", STREAM)] = stream
+    page.goto(site.url(f"/batches/{BATCH}?debug=1"))
+    # the clock runs only once each stream has been answered (else the stall timer fires)
+    expect(page.locator("#count-completed")).to_have_text("1")
+    page.clock.run_for(31_000)  # past the longest first delay
+    expect(page.locator("#count-completed")).to_have_text("2")
+    page.clock.run_for(31_000)
+    expect(page.locator("#status-badge")).to_have_text("COMPLETED")
+    expect(page.locator("#conn")).to_have_attribute("data-state", "finished")
+    expect(page.locator("#count-completed")).to_have_text("3")
+    reconnecting = ["reconnecting", "Connection lost, reconnecting 1/5…"]
+    assert seen[1:] == [[*reconnecting, "1"], [*reconnecting, "2"]], seen
+    assert [last_event_id(url) for url in site.stream_urls(BATCH)] == [None, "5", "6"]
+    notes = page.locator("#debug-body td:nth-child(2)").all_text_contents()
+    assert notes.count("error") == 2
+    assert len([note for note in notes if note.startswith("(reconnect in")]) == 2, notes
+    page.context.close()
+
+    # a stream that fails every time gives up after five reconnections, saying why
+    page = new_page(browser, "en-US")
+    page.clock.install()
+    site = FakeOrigin(page)
+    site.api[("GET", STREAM)] = lambda route, request: stream_reply(route, sse("error", oops))
+    page.goto(site.url(f"/batches/{BATCH}"))
+    for attempt in range(1, 6):
+        expect(page.locator("#conn-text")).to_have_text(
+            f"Connection lost, reconnecting {attempt}/5…"
+        )
+        page.clock.run_for(31_000)
+    expect(page.locator("#conn")).to_have_attribute("data-state", "error")
+    expect(page.locator("#conn-text")).to_have_text("PhotoLot hit an unexpected problem.")
+    assert len(site.stream_urls(BATCH)) == 6
+    page.clock.run_for(120_000)
+    assert len(site.stream_urls(BATCH)) == 6
     page.context.close()
 
 

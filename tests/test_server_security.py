@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from desktopapp.server import SecurityConfig, generate_token, load_or_create_token
 from desktopapp.server.security import SECURITY_HEADERS
+from desktopapp.server.tickets import BrowserTickets
 from tests.test_server_support import raw_request
 
 pytest_plugins = ["tests.test_server_support"]
@@ -153,43 +155,263 @@ async def test_pages_without_cookie_get_a_bilingual_401_page(harness) -> None:
         assert_security_headers(response.headers)
 
 
-async def test_token_in_page_url_is_exchanged_for_a_cookie(harness) -> None:
+async def test_ticket_in_page_url_is_exchanged_for_a_session_cookie(harness) -> None:
+    ticket = harness.tickets.mint()
+    assert len(ticket) >= 43 and ticket != harness.token  # 256 random bits
     response = await harness.get(
-        f"/batches/7?lang=fr&token={harness.token}", auth=False, allow_redirects=False
+        f"/batches/7?lang=fr&token={ticket}", auth=False, allow_redirects=False
     )
     assert response.status == 303
     assert response.headers["Location"] == "/batches/7?lang=fr"
     assert_security_headers(response.headers)
     cookie = response.headers["Set-Cookie"]
-    name = f"photolot_{harness.port}"
-    assert cookie.startswith(f"{name}={harness.token};")
+    name = harness.cookie_name
+    session = response.cookies[name].value
+    assert cookie.startswith(f"{name}={session};")
+    # the cookie is this run's session secret: neither the install token nor the ticket
+    assert len(session) >= 43 and session not in (harness.token, ticket)
     attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
     assert {"httponly", "samesite=strict", "path=/"} <= attributes
     assert "secure" not in attributes  # plain http on loopback
+    assert not [part for part in attributes if part.startswith(("max-age", "expires"))]
+    harness.client.session.cookie_jar.clear()
 
     # The browser then comes back with the cookie only.
-    page = await harness.get(
-        "/batches/7?lang=fr", auth=False, headers={"Cookie": f"{name}={harness.token}"}
-    )
+    browser = harness.browser_headers(session)
+    page = await harness.get("/batches/7?lang=fr", auth=False, headers=browser)
     assert page.status == 200
     assert "batch" in await page.text()
-    asset = await harness.get(
-        "/static/app.js", auth=False, headers={"Cookie": f"{name}={harness.token}"}
-    )
+    asset = await harness.get("/static/app.js", auth=False, headers=browser)
     assert asset.status == 200
-    events = await harness.get(
-        "/api/batches", auth=False, headers={"Cookie": f"{name}={harness.token}"}
+    listing = await harness.get("/api/batches", auth=False, headers=browser)
+    assert listing.status == 200
+    # the session is not a Bearer token, and the install token is not a cookie
+    bearer_session = {"Authorization": f"Bearer {session}"}
+    assert (await harness.get("/api/batches", auth=False, headers=bearer_session)).status == 401
+    token_cookie = harness.browser_headers(harness.token)
+    assert (await harness.get("/api/batches", auth=False, headers=token_cookie)).status == 401
+    assert (await harness.get("/", auth=False, headers=token_cookie)).status == 401
+
+
+async def test_a_ticket_works_once(harness) -> None:
+    ticket = harness.tickets.mint()
+    first = await harness.get(f"/?token={ticket}", auth=False, allow_redirects=False)
+    assert first.status == 303 and harness.cookie_name in first.cookies
+    session = first.cookies[harness.cookie_name].value
+    harness.client.session.cookie_jar.clear()
+    again = await harness.get(f"/?token={ticket}", auth=False, allow_redirects=False)
+    assert again.status == 401
+    assert "Set-Cookie" not in again.headers
+    assert "Open this page from PhotoLot" in await again.text()
+    # a browser already signed in that opens the spent link again just loses the ticket
+    signed_in = await harness.get(
+        f"/batches/3?token={ticket}",
+        auth=False,
+        allow_redirects=False,
+        headers=harness.browser_headers(session),
     )
-    assert events.status == 200
+    assert signed_in.status == 303
+    assert signed_in.headers["Location"] == "/batches/3"
+    assert "Set-Cookie" not in signed_in.headers
+
+
+async def test_a_ticket_expires(make_harness) -> None:
+    now = [1000.0]
+    harness = await make_harness(tickets=BrowserTickets(ttl=600.0, clock=lambda: now[0]))
+    late, on_time = harness.tickets.mint(), harness.tickets.mint()
+    now[0] += 599.0
+    response = await harness.get(f"/?token={on_time}", auth=False, allow_redirects=False)
+    assert response.status == 303
+    harness.client.session.cookie_jar.clear()
+    now[0] += 1.0
+    response = await harness.get(f"/?token={late}", auth=False, allow_redirects=False)
+    assert response.status == 401
+    assert "Set-Cookie" not in response.headers
+    assert len(harness.tickets) == 0  # spent and expired tickets are gone
+
+
+def test_tickets_are_random_bounded_and_spent_on_use() -> None:
+    now = [0.0]
+    tickets = BrowserTickets(ttl=10.0, clock=lambda: now[0], max_tickets=3)
+    minted = [tickets.mint() for _ in range(4)]
+    assert len(set(minted)) == 4 and len(tickets) == 3
+    assert not tickets.redeem(minted[0])  # the oldest made room for the newest
+    assert tickets.redeem(minted[3]) and not tickets.redeem(minted[3])
+    for wrong in ("", "x" * 43, minted[1] + "x", minted[1][:-1], "\udcff" * 43, "é" * 43):
+        assert not tickets.redeem(wrong)
+    longer = tickets.mint(ttl=100.0)
+    now[0] = 50.0
+    assert not tickets.redeem(minted[1]) and tickets.redeem(longer)
+
+
+async def test_the_install_token_is_refused_in_page_urls(harness) -> None:
+    response = await harness.get(f"/?token={harness.token}", auth=False, allow_redirects=False)
+    assert response.status == 401
+    assert "Set-Cookie" not in response.headers
+    response = await harness.get(
+        f"/batches/2?token={harness.token}", auth=False, allow_redirects=False
+    )
+    assert response.status == 401
+
+
+async def test_sessions_end_when_the_server_restarts(make_harness) -> None:
+    before = await make_harness()
+    session = await before.sign_in()
+    response = await before.get("/", auth=False, headers=before.browser_headers(session))
+    assert response.status == 200
+    after = await make_harness(token=before.token)  # a new run, same install token
+    response = await after.get("/", auth=False, headers=after.browser_headers(session))
+    assert response.status == 401
+    text = await response.text()
+    assert "restart" in text and "Open in browser" in text
+    assert "Ouvrir dans le navigateur" in text
+    response = await after.get("/api/batches", auth=False, headers=after.browser_headers(session))
+    assert response.status == 401
+    assert "restarted" in (await response.json())["error"]["message"]
+    # the Bearer token, by contrast, is the same across runs
+    assert (await after.get("/api/batches")).status == 200
 
 
 async def test_cookie_is_port_specific_and_wrong_url_token_is_refused(harness) -> None:
-    other = f"photolot_{harness.port + 1}={harness.token}"
+    session = await harness.sign_in()
+    other = f"photolot_{harness.port + 1}={session}"
     response = await harness.get("/", auth=False, headers={"Cookie": other})
     assert response.status == 401
     response = await harness.get("/?token=wrong", auth=False, allow_redirects=False)
     assert response.status == 401
     assert "Set-Cookie" not in response.headers
+
+
+async def test_tickets_are_redeemed_on_pages_only(harness) -> None:
+    ticket = harness.tickets.mint()
+    for target in (
+        f"/static/app.js?token={ticket}",
+        f"/nowhere?token={ticket}",
+        f"//evil.example/?token={ticket}",  # never an open redirect
+        f"/api/batches?token={ticket}",
+    ):
+        response = await raw_request(harness.port, request_head(harness.port, target))
+        assert response.status in (401, 404), target
+        assert "location" not in response.headers and "set-cookie" not in response.headers
+    head = await harness.request("HEAD", f"/?token={ticket}", auth=False, allow_redirects=False)
+    assert head.status == 401  # a HEAD (a link preview…) does not spend it
+    assert (await harness.get(f"/?token={ticket}", auth=False, allow_redirects=False)).status == 303
+
+
+async def test_json_paths_need_the_bearer_token(harness, photos, tmp_path: Path) -> None:
+    """A browser session (a cookie that other local servers may also receive: cookies
+    ignore ports) must not make PhotoLot read files of its choosing."""
+    session = await harness.sign_in()
+    secret = tmp_path / "private.txt"
+    secret.write_text("not for the web", encoding="utf-8")
+    browser = harness.browser_headers(session)
+    for paths in ([str(photos[0])], [str(secret)], ["/etc/hostname"]):
+        response = await harness.post(
+            "/api/batches", auth=False, json={"paths": paths}, headers=browser
+        )
+        assert response.status == 403, paths
+        error = (await response.json())["error"]
+        assert error["code"] == "bearer_required"
+        assert "Authorization: Bearer" in error["message"]
+    listing = await harness.get("/api/batches", auth=False, headers=browser)
+    assert (await listing.json())["batches"] == []
+    # what the page does: upload the files themselves, and retry
+    form = aiohttp.FormData()
+    form.add_field("files", photos[0].read_bytes(), filename="a.jpg", content_type="image/jpeg")
+    response = await harness.post("/api/batches", auth=False, data=form, headers=browser)
+    assert response.status == 201, await response.text()
+    batch_id = (await response.json())["batchId"]
+    response = await harness.post(
+        f"/api/batches/{batch_id}/retry-failed", auth=False, headers=browser
+    )
+    assert response.status == 200
+    # programs with the install token still import by path
+    assert await harness.create_batch([photos[1]])
+
+
+async def test_browser_tickets_are_minted_for_bearer_clients_only(harness) -> None:
+    path = "/api/browser-tickets"
+    response = await harness.post(path, json={"path": "/batches/12"})
+    assert response.status == 201
+    body = await response.json()
+    assert body["expiresIn"] == 600
+    url = body["url"]
+    assert url.startswith("/batches/12?token=")
+    ticket = url.partition("?token=")[2]
+    assert len(ticket) >= 43 and ticket != harness.token
+    exchanged = await harness.get(url, auth=False, allow_redirects=False)
+    assert exchanged.status == 303 and exchanged.headers["Location"] == "/batches/12"
+    session = exchanged.cookies[harness.cookie_name].value
+    harness.client.session.cookie_jar.clear()
+
+    # no body: the start page; a plain query is kept
+    response = await harness.post(path)
+    assert response.status == 201
+    assert (await response.json())["url"].startswith("/?token=")
+    response = await harness.post(path, json={"path": "/batches/3?lang=fr&debug=1"})
+    assert (await response.json())["url"].startswith("/batches/3?lang=fr&debug=1&token=")
+
+    # a browser session cannot mint more; nobody without credentials either
+    response = await harness.post(
+        path, auth=False, json={"path": "/"}, headers=harness.browser_headers(session)
+    )
+    assert response.status == 403
+    assert (await response.json())["error"]["code"] == "bearer_required"
+    assert (await harness.post(path, auth=False, json={"path": "/"})).status == 401
+    response = await harness.post(
+        path, json={"path": "/"}, headers={"Origin": "http://evil.example"}
+    )
+    assert response.status == 403
+
+    for bad in (
+        "",
+        "batches/1",
+        "//evil.example/",
+        "/\\evil.example",
+        "http://evil.example/",
+        "/api/batches",
+        "/static/app.js",
+        "/batches/0",
+        "/batches/x",
+        "/batches/1/",
+        "/batches/1#top",
+        "/?token=abc",
+        "/?a=1&TOKEN=abc",
+        "/?next=http://evil.example",
+        "/ ",
+        "/" + "a" * 2000,
+        12,
+        None,
+        ["/"],
+    ):
+        response = await harness.post(path, json={"path": bad})
+        assert response.status == 400, bad
+        assert (await response.json())["error"]["code"] == "bad_page_path"
+    response = await harness.post(path, json=["/"])
+    assert response.status == 400
+    assert len(harness.tickets) == 2  # two unspent; the refused requests minted nothing
+
+
+async def test_undecodable_credentials_are_401_not_500(make_harness) -> None:
+    harness = await make_harness(security={"max_bad_tokens": 7, "bad_token_window": 60.0})
+    port = harness.port
+    session = await harness.sign_in()
+    for extra in (
+        "Authorization: Bearer \xff\xfe" + harness.token,  # bytes that are not UTF-8
+        "Authorization: Bearer " + harness.token[:-1] + "\xe9",
+        f"Cookie: photolot_{port}=\xff{session}",
+    ):
+        for target in ("/api/batches", "/"):
+            response = await raw_request(port, request_head(port, target, extra=extra))
+            assert response.status == 401, (extra, target)
+            assert b"Traceback" not in response.body
+    page = await raw_request(port, request_head(port, "/?token=%FF%FE%ED%A0%80"))
+    assert page.status == 401
+    # they count as wrong attempts: the limiter still works for them
+    blocked = await raw_request(
+        port, request_head(port, "/api/batches", extra="Authorization: Bearer \xff")
+    )
+    assert blocked.status == 429
 
 
 async def test_repeated_bad_tokens_get_429_but_the_right_token_passes(make_harness) -> None:
@@ -244,7 +466,8 @@ async def test_security_headers_everywhere(harness, photos) -> None:
 
 
 async def test_static_path_traversal_is_refused(harness) -> None:
-    port, cookie = harness.port, f"Cookie: photolot_{harness.port}={harness.token}"
+    port = harness.port
+    cookie = f"Cookie: {harness.cookie_name}={await harness.sign_in()}"
     ok = await raw_request(port, request_head(port, "/static/app.js", extra=cookie))
     assert ok.status == 200 and ok.body == b"console.log('photolot');\n"
     assert ok.headers["content-type"] == "text/javascript; charset=utf-8"
@@ -286,3 +509,5 @@ def test_token_is_compared_in_constant_time() -> None:
     assert security.token_matches(token, token)
     assert not security.token_matches(token[:-1], token)
     assert not security.token_matches("é" * 43, token)  # non-ASCII must not raise
+    assert not security.token_matches("\udcff" * 43, token)  # undecodable request bytes
+    assert not security.token_matches("\ud800", token)

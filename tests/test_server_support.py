@@ -33,6 +33,7 @@ from desktopapp.server import (
 )
 from desktopapp.server.context import CONTEXT
 from desktopapp.server.hub import StreamHub
+from desktopapp.server.tickets import BrowserTickets
 from desktopapp.settings import Settings
 from tests.helpers import make_photos
 from tests.sse_parse import SSEEvent, SSEParser
@@ -114,6 +115,29 @@ class Harness:
     @property
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def tickets(self) -> BrowserTickets:
+        return self.app[CONTEXT].tickets
+
+    @property
+    def cookie_name(self) -> str:
+        return f"photolot_{self.port}"
+
+    async def sign_in(self, path: str = "/") -> str:
+        """A browser's way in: redeem a fresh one-time ticket on a page; returns the session
+        (the cookie's value). The client's cookie jar is emptied: tests send cookies
+        explicitly (`browser_headers`)."""
+        response = await self.get(
+            f"{path}?token={self.tickets.mint()}", auth=False, allow_redirects=False
+        )
+        assert response.status == 303, await response.text()
+        session = response.cookies[self.cookie_name].value
+        self.client.session.cookie_jar.clear()
+        return session
+
+    def browser_headers(self, session: str, **more: str) -> dict[str, str]:
+        return {"Cookie": f"{self.cookie_name}={session}", **more}
 
     def request(self, method: str, path: str, *, auth: bool = True, **kwargs: Any):
         headers = {**(self.auth if auth else {}), **kwargs.pop("headers", {})}
@@ -214,9 +238,11 @@ def make_harness(idle_core: Core, aiohttp_client, tmp_path: Path):
         security: dict[str, Any] | None = None,
         web_root: Path | None = None,
         api_overrides: dict[str, Any] | None = None,
+        token: str | None = None,
+        tickets: BrowserTickets | None = None,
     ) -> Harness:
         root = web_root or make_web_root(tmp_path / f"web{len(made)}")
-        token = generate_token()
+        token = token or generate_token()
         api = dataclasses.replace(ServerApi.from_core(idle_core), **(api_overrides or {}))
         app = create_app(
             api,
@@ -224,6 +250,7 @@ def make_harness(idle_core: Core, aiohttp_client, tmp_path: Path):
             stream=stream,
             limits=limits,
             web_root=root,
+            tickets=tickets,
         )
         harness = Harness(await aiohttp_client(app), idle_core, token, root)
         made.append(harness)

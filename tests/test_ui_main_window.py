@@ -33,6 +33,20 @@ CORPUS_PICKS = [
 ]
 
 
+def open_without_redirect(url: str) -> int:
+    """The status of a browser's first GET of `url` (the redirect is not followed)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.netloc, timeout=10)
+    try:
+        connection.request("GET", f"{parts.path}?{parts.query}")
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
 class Services(DesktopServices):
     def __init__(self) -> None:
         self.opened: list[str] = []
@@ -315,9 +329,16 @@ def test_actions_export_browser_retry(qtbot, make_window, stack, services, tmp_p
     qtbot.waitUntil(lambda: (tmp_path / "out.csv").exists(), timeout=5000)
     assert (tmp_path / "out.csv").read_text(encoding="utf-8").count("\n") >= 4
     qtbot.waitUntil(lambda: "Export saved" in window.banner.text())
-    # open in browser: the one-time token URL through the desktop services
+    # open in browser: a one-time ticket from the server (never the install token),
+    # through the desktop services; the link signs a browser in once
     progress.browser_button.click()
-    assert services.opened == [f"{stack.base_url}/batches/{batch_id}?token={stack.token}"]
+    qtbot.waitUntil(lambda: len(services.opened) == 1, timeout=5000)
+    (link,) = services.opened
+    assert link.startswith(f"{stack.base_url}/batches/{batch_id}?token=")
+    ticket = link.partition("?token=")[2]
+    assert len(ticket) >= 43 and ticket != stack.token
+    assert open_without_redirect(link) == 303
+    assert open_without_redirect(link) == 401
     # retry failed: POST, then the finished stream follows the batch again
     assert progress.retry_failed_button.isEnabled()
     make_photo(broken, seed=99)  # the file is good now: the retry succeeds
@@ -326,6 +347,19 @@ def test_actions_export_browser_retry(qtbot, make_window, stack, services, tmp_p
     qtbot.waitUntil(lambda: progress.client.state.status == "COMPLETED", timeout=30_000)
     assert_matches_rest(window, stack)
     assert not progress.retry_failed_button.isEnabled()
+
+
+def test_open_in_browser_says_so_when_no_link_can_be_made(
+    qtbot, make_window, stack, services, tmp_path
+):
+    window = make_window(lang="en")
+    make_photos(tmp_path / "in", 1)
+    window.create_batch([str(tmp_path / "in")])
+    wait_finished(qtbot, window)
+    stack.stop_server()
+    window.progress.browser_button.click()
+    qtbot.waitUntil(lambda: "The page could not be opened" in window.banner.text(), timeout=5000)
+    assert services.opened == []
 
 
 def test_add_photos_shortcut_and_forwarded_files(qtbot, make_window, stack, services, tmp_path):

@@ -8,9 +8,11 @@ from desktopapp.server.api_types import ServerApi
 from desktopapp.server.app import create_app
 from desktopapp.server.config import Limits, SecurityConfig, StreamConfig
 from desktopapp.server.runner import ServerStartError, ServerThread
+from desktopapp.server.tickets import BrowserTickets
 from desktopapp.server.token import generate_token, load_or_create_token
 
 __all__ = [
+    "BrowserTickets",
     "Limits",
     "SecurityConfig",
     "ServerApi",

@@ -1,6 +1,10 @@
 """The aiohttp application: routes, middlewares, and the hub's lifecycle.
 
-    app = create_app(ServerApi.from_core(core), SecurityConfig(token))
+    tickets = BrowserTickets()        # optional: lets the caller mint page links itself
+    app = create_app(ServerApi.from_core(core), SecurityConfig(token), tickets=tickets)
+
+Each app makes its own browser session secret (the cookie's value), so browsers signed
+in to an earlier run must open a fresh link.
 
 Run it with `handler_cancellation=True` (ServerThread and aiohttp's test server
 do): a stream whose client has gone is then released at once.
@@ -9,6 +13,7 @@ do): a stream whose client has gone is then released at once.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from pathlib import Path
 
 from aiohttp import web
@@ -22,9 +27,12 @@ from desktopapp.server.errors import error_middleware
 from desktopapp.server.hub import StreamHub
 from desktopapp.server.security import add_security_headers, security_middlewares
 from desktopapp.server.stream import stream_handler
+from desktopapp.server.tickets import BrowserTickets
 
 STREAM_ROUTE = "batch-stream"
+PAGE_ROUTES = frozenset({"page-index", "page-batch"})
 BATCHES_PATH = "/api/batches"
+SESSION_BYTES = 32  # the browser cookie's secret: 256 bits, new for every app
 
 
 def create_app(
@@ -34,9 +42,11 @@ def create_app(
     stream: StreamConfig | None = None,
     limits: Limits | None = None,
     web_root: Path | None = None,
+    tickets: BrowserTickets | None = None,
 ) -> web.Application:
     stream = stream or StreamConfig()
     limits = limits or Limits()
+    tickets = tickets if tickets is not None else BrowserTickets()
     ctx = ServerContext(
         api=api,
         security=security,
@@ -44,13 +54,17 @@ def create_app(
         limits=limits,
         web_root=web_root if web_root is not None else resources_dir() / "web",
         hub=StreamHub(api.bus, stream.max_streams),
+        tickets=tickets,
     )
     app = web.Application(
         middlewares=[
             error_middleware,
             *security_middlewares(
                 security,
+                session=secrets.token_urlsafe(SESSION_BYTES),
+                tickets=tickets,
                 origin_checked_paths=lambda request: request.match_info.route.name == STREAM_ROUTE,
+                page_route=lambda request: request.match_info.route.name in PAGE_ROUTES,
                 multipart_paths={BATCHES_PATH},
             ),
         ],
@@ -72,8 +86,9 @@ def create_app(
     )
     app.router.add_get("/api/batches/{batch_id}/export", routes_api.export_batch)
     app.router.add_get("/api/photos/{photo_id}/thumbnail", routes_api.thumbnail)
-    app.router.add_get("/", pages.index_page)
-    app.router.add_get("/batches/{batch_id}", pages.batch_page)
+    app.router.add_post("/api/browser-tickets", routes_api.create_browser_ticket)
+    app.router.add_get("/", pages.index_page, name="page-index")
+    app.router.add_get("/batches/{batch_id}", pages.batch_page, name="page-batch")
     app.router.add_get("/static/{path:.+}", pages.static_file)
     return app
 

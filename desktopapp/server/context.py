@@ -1,4 +1,4 @@
-"""What every handler shares: the core's API, the hub, the limits and the database threads."""
+"""What every handler shares: the core's API, the hub, the limits, tickets, database threads."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from desktopapp.server.api_types import ServerApi
 from desktopapp.server.config import Limits, SecurityConfig, StreamConfig
 from desktopapp.server.errors import ApiError
 from desktopapp.server.hub import StreamHub
+from desktopapp.server.tickets import BrowserTickets
 
 T = TypeVar("T")
 
@@ -31,6 +32,8 @@ class ServerContext:
     limits: Limits
     web_root: Path
     hub: StreamHub
+    tickets: BrowserTickets
+    """One-time `?token=` tickets for page URLs (`POST /api/browser-tickets` mints them)."""
     executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(DB_THREADS, thread_name_prefix="photolot-db")
     )

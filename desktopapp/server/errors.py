@@ -48,8 +48,11 @@ PhotoLot app on this computer.</p>
 <li>Start PhotoLot.</li>
 <li>Choose <strong>Open in browser</strong> (or click a batch's link) in the PhotoLot window.</li>
 </ol>
-<p>The link PhotoLot opens carries a one-time key; your browser then remembers it until it
-closes.</p>
+<p>The link PhotoLot opens carries a key that works only once, for a few minutes; your
+browser then stays signed in until it closes or PhotoLot restarts. Seeing this page after
+a restart of PhotoLot, or from an old link? Choose <strong>Open in browser</strong>
+again.</p>
+<p>PhotoLot started with <code>--headless</code> prints a fresh link each time it starts.</p>
 </section>
 <hr>
 <section lang="fr">
@@ -61,8 +64,11 @@ depuis l’application PhotoLot de cet ordinateur.</p>
 <li>Choisissez <strong>Ouvrir dans le navigateur</strong> (ou cliquez sur le lien d’un lot)
 dans la fenêtre de PhotoLot.</li>
 </ol>
-<p>Le lien ouvert par PhotoLot contient une clé à usage unique ; votre navigateur la retient
-ensuite jusqu’à sa fermeture.</p>
+<p>Le lien ouvert par PhotoLot contient une clé qui ne sert qu’une fois, pendant quelques
+minutes ; votre navigateur reste ensuite connecté jusqu’à sa fermeture ou au redémarrage de
+PhotoLot. Vous voyez cette page après un redémarrage de PhotoLot, ou depuis un ancien lien ?
+Choisissez de nouveau <strong>Ouvrir dans le navigateur</strong>.</p>
+<p>PhotoLot lancé avec <code>--headless</code> affiche un nouveau lien à chaque démarrage.</p>
 </section>
 </main>"""
 

@@ -8,6 +8,7 @@ A missing folder or file is a plain 404.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -32,6 +33,32 @@ CONTENT_TYPES = {
     ".woff2": "font/woff2",
 }
 STATIC_CACHE = "no-cache"  # revalidate: assets change when PhotoLot is updated
+
+PAGE_PATH = re.compile(r"/(?:batches/[1-9][0-9]{0,18})?")  # the routes `index_page`, `batch_page`
+_PARAM = r"[A-Za-z0-9_.~%-]+(?:=[A-Za-z0-9_.~%-]*)?"
+PAGE_QUERY = re.compile(rf"{_PARAM}(?:&{_PARAM})*")
+MAX_PAGE_TARGET = 1024
+
+
+def page_target(text: object) -> str | None:
+    """`text` when it is one of our pages, as a local URL, else None.
+
+    "/", "/batches/12", optionally with a plain query ("?lang=fr&debug=1"). Never a
+    scheme, a host, "//", a fragment or a `token` parameter: a link made from it can
+    only lead to one of our own pages.
+    """
+    if not isinstance(text, str) or len(text) > MAX_PAGE_TARGET:
+        return None
+    path, _, query = text.partition("?")
+    if not PAGE_PATH.fullmatch(path):
+        return None
+    if not query:
+        return path
+    if not PAGE_QUERY.fullmatch(query):
+        return None
+    if any(param.partition("=")[0].lower() == "token" for param in query.split("&")):
+        return None
+    return f"{path}?{query}"
 
 
 def resolve_asset(root: Path, relative: str) -> Path | None:

@@ -1,4 +1,4 @@
-"""The JSON API: health, batches (list, create, state, retry, export) and thumbnails.
+"""The JSON API: health, batches (list, create, state, retry, export), thumbnails, tickets.
 
 Every database or disk call runs on the context's threads (`ctx.run`); big bodies
 are serialised there too, so the event loop never waits on a large batch.
@@ -19,7 +19,9 @@ from desktopapp.intake import IntakeResult, NothingToImport
 from desktopapp.server import export
 from desktopapp.server.context import ServerContext, context, parse_id
 from desktopapp.server.errors import ApiError
+from desktopapp.server.pages import page_target
 from desktopapp.server.queries import PhotoNotFound
+from desktopapp.server.security import require_bearer
 from desktopapp.server.uploads import Upload, receive_upload
 from desktopapp.state import BatchNotFound
 
@@ -79,7 +81,8 @@ async def create_batch(request: web.Request) -> web.Response:
         upload = await receive_upload(request, ctx)
         paths: list[str] = [str(path) for path in upload.files]
         project = upload.project or None
-    else:
+    else:  # the server reads these paths itself: programs only, never a browser session
+        require_bearer(request, "Importing files by path")
         paths, project = await _json_paths(request, ctx)
         bad = await ctx.run(bad_paths, paths)
         if bad:
@@ -115,7 +118,7 @@ def _named(skipped: list[dict[str, str]], upload: Upload | None) -> list[dict[st
     return [{**entry, "name": upload.display_name(entry["name"])} for entry in skipped]
 
 
-async def _json_paths(request: web.Request, ctx: ServerContext) -> tuple[list[str], str | None]:
+async def _json_object(request: web.Request, ctx: ServerContext, shape: str) -> dict[str, Any]:
     if request.content_length and request.content_length > ctx.limits.max_json_bytes:
         raise ApiError(413, "too_large", "The request body is larger than PhotoLot accepts.")
     try:
@@ -123,9 +126,12 @@ async def _json_paths(request: web.Request, ctx: ServerContext) -> tuple[list[st
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ApiError(400, "bad_json", "The request body is not valid JSON.") from None
     if not isinstance(body, dict):
-        raise ApiError(
-            400, "bad_request", 'Send a JSON object: {"paths": [...], "project": "..."}.'
-        )
+        raise ApiError(400, "bad_request", f"Send a JSON object: {shape}.")
+    return body
+
+
+async def _json_paths(request: web.Request, ctx: ServerContext) -> tuple[list[str], str | None]:
+    body = await _json_object(request, ctx, '{"paths": [...], "project": "..."}')
     paths = body.get("paths")
     limit = ctx.limits.max_paths
     if (
@@ -242,4 +248,31 @@ async def export_batch(request: web.Request) -> web.Response:
         content_type=content_type,
         charset="utf-8",
         headers={hdrs.CONTENT_DISPOSITION: export.attachment(batch_id, kind)},
+    )
+
+
+async def create_browser_ticket(request: web.Request) -> web.Response:
+    """`{"path": "/batches/12"}` → 201 `{"url": "/batches/12?token=<ticket>", "expiresIn": s}`.
+
+    The ticket works once, within `expiresIn` seconds: the page trades it for the browser
+    session cookie. Programs only (the install token): a browser session cannot mint more.
+    """
+    require_bearer(request, "Making a browser link")
+    ctx = context(request)
+    body: dict[str, Any] = {}
+    if request.body_exists:
+        body = await _json_object(request, ctx, '{"path": "/batches/12"}')
+    target = page_target(body.get("path", "/"))
+    if target is None:
+        raise ApiError(
+            400,
+            "bad_page_path",
+            '"path" must be one of PhotoLot\'s pages: "/" or "/batches/<id>", '
+            "optionally with a query (no host, no token).",
+        )
+    ticket = ctx.tickets.mint()
+    separator = "&" if "?" in target else "?"
+    return web.json_response(
+        {"url": f"{target}{separator}token={ticket}", "expiresIn": round(ctx.tickets.ttl)},
+        status=201,
     )

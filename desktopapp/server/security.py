@@ -7,14 +7,19 @@ In order, each request meets:
 2. No CORS: OPTIONS gets 405 and no response ever carries an Access-Control-* header.
 3. Origin: on every state change (any method but GET/HEAD) and on the stream, an
    Origin header, when present, must be our own origin, else 403.
-4. Token, on everything but `GET /api/health`: `Authorization: Bearer <token>` or the
-   `photolot_<port>` cookie, compared in constant time, else 401. A page URL with
-   `?token=` is exchanged once for that cookie (HttpOnly, SameSite=Strict, Path=/) by
-   a 303 to the same URL without the token. A client (address + user agent) that
-   sent `max_bad_tokens` wrong tokens within the window gets 429 + Retry-After for
-   further wrong ones; a request with the right token always passes. Requests with
-   no token at all are not counted (a browser without the cookie just gets the 401
-   page).
+4. Credentials, on everything but `GET /api/health`, compared in constant time, else
+   401. Programs send `Authorization: Bearer <install token>`; browsers send the
+   `photolot_<port>` cookie, whose value is a random secret made when the app is
+   created (`create_app`), never the install token: a restart signs every browser out.
+   A GET of a page URL with `?token=<ticket>` redeems a one-time ticket
+   (`tickets.BrowserTickets`) for that cookie (HttpOnly, SameSite=Strict, Path=/) by a
+   303 to the same URL without it; the install token is NOT accepted there. A browser
+   already signed in that opens a spent link is just sent to the clean URL. The
+   handlers ask `require_bearer` for what a browser session must not do (import by
+   path, mint tickets). A client (address + user agent) that sent `max_bad_tokens`
+   wrong tokens or tickets within the window gets 429 + Retry-After for further wrong
+   ones; a request with the right token always passes. Requests with no credential at
+   all are not counted (a browser without the cookie just gets the 401 page).
 5. Bodies: a POST with a body must be `application/json` (or `multipart/form-data`
    where uploads are accepted), else 415.
 
@@ -34,12 +39,18 @@ from typing import Any
 from aiohttp import hdrs, web
 
 from desktopapp.server.config import SecurityConfig
-from desktopapp.server.errors import ApiError, is_api
+from desktopapp.server.errors import ApiError
+from desktopapp.server.tickets import BrowserTickets, as_bytes
 
 HEALTH_PATH = "/api/health"
 COOKIE_PREFIX = "photolot_"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+BEARER = "bearer"
+COOKIE = "cookie"
+AUTH = web.RequestKey("photolot_auth", str)
+"""How the request proved itself: BEARER (the install token) or COOKIE (a browser session)."""
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -75,7 +86,19 @@ def allowed_origins(port: int) -> frozenset[str]:
 
 
 def token_matches(presented: str, expected: str) -> bool:
-    return hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8"))
+    """Constant time; never raises, whatever bytes the request carried."""
+    return hmac.compare_digest(as_bytes(presented), as_bytes(expected))
+
+
+def require_bearer(request: web.Request, action: str) -> None:
+    """403 unless the request carries the install token (a browser session is not enough)."""
+    if request.get(AUTH) != BEARER:
+        raise ApiError(
+            403,
+            "bearer_required",
+            f"{action} needs PhotoLot's access token ('Authorization: Bearer <token>'); "
+            "a browser session cannot do it.",
+        )
 
 
 def add_security_headers(request: web.BaseRequest, response: web.StreamResponse) -> None:
@@ -132,11 +155,20 @@ class FailureLimiter:
 def security_middlewares(
     config: SecurityConfig,
     *,
+    session: str,
+    tickets: BrowserTickets,
     origin_checked_paths: Callable[[web.Request], bool],
+    page_route: Callable[[web.Request], bool],
     multipart_paths: Collection[str],
 ) -> list[Any]:
-    """The middlewares, outermost first (after the error middleware)."""
+    """The middlewares, outermost first (after the error middleware).
+
+    `session` is the browser cookie's value for this run; `tickets` the one-time tickets
+    a page URL may carry; `page_route` tells the pages where `?token=` is redeemed.
+    """
     limiter = FailureLimiter(config.max_bad_tokens, config.bad_token_window)
+    if len(session) < 22:
+        raise ValueError("the session secret must carry at least 128 bits")
 
     @web.middleware
     async def host_check(request: web.Request, handler: Any) -> web.StreamResponse:
@@ -174,24 +206,10 @@ def security_middlewares(
             )
         return await handler(request)
 
-    @web.middleware
-    async def token_check(request: web.Request, handler: Any) -> web.StreamResponse:
-        if request.path == HEALTH_PATH:
-            return await handler(request)
-        port = local_port(request, config)
-        client = (request.remote, request.headers.get(hdrs.USER_AGENT, ""))
-        exchange = not is_api(request) and request.method in SAFE_METHODS
-        query_token = request.query.get("token") if exchange else None
-        presented = query_token if query_token is not None else _presented_token(request, port)
-        if presented is None:
-            raise _unauthorized()
-        if token_matches(presented, config.token):
-            if query_token is not None:
-                raise _exchange_redirect(request, port, config.token)
-            return await handler(request)
+    def wrong_credential(client: tuple[Any, str]) -> ApiError:
         wait = limiter.retry_after(client)
         if wait is not None:
-            raise ApiError(
+            return ApiError(
                 429,
                 "too_many_attempts",
                 "Too many wrong access tokens from this program: wait a minute, then open "
@@ -199,7 +217,33 @@ def security_middlewares(
                 headers={hdrs.RETRY_AFTER: str(wait)},
             )
         limiter.record(client)
-        raise _unauthorized(wrong=True)
+        return _unauthorized(wrong=True)
+
+    @web.middleware
+    async def token_check(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.path == HEALTH_PATH:
+            return await handler(request)
+        port = local_port(request, config)
+        client = (request.remote, request.headers.get(hdrs.USER_AGENT, ""))
+        cookie = request.cookies.get(cookie_name(port))
+        if request.method == hdrs.METH_GET and "token" in request.query and page_route(request):
+            if tickets.redeem(request.query["token"]):
+                raise _exchange_redirect(request, port, session)
+            if cookie is not None and token_matches(cookie, session):
+                raise _clean_redirect(request)  # signed in already: a spent link is harmless
+            raise wrong_credential(client)
+        bearer = _bearer(request)
+        if bearer is not None:
+            if token_matches(bearer, config.token):
+                request[AUTH] = BEARER
+                return await handler(request)
+        elif cookie is not None:
+            if token_matches(cookie, session):
+                request[AUTH] = COOKIE
+                return await handler(request)
+        else:
+            raise _unauthorized()
+        raise wrong_credential(client)
 
     @web.middleware
     async def body_type_check(request: web.Request, handler: Any) -> web.StreamResponse:
@@ -220,18 +264,21 @@ def security_middlewares(
     return [host_check, no_cors, origin_check, token_check, body_type_check]
 
 
-def _presented_token(request: web.Request, port: int) -> str | None:
+def _bearer(request: web.Request) -> str | None:
     authorization = request.headers.get(hdrs.AUTHORIZATION)
     if authorization:
         scheme, _, value = authorization.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
             return value.strip()
-    return request.cookies.get(cookie_name(port))
+    return None
 
 
 def _unauthorized(*, wrong: bool = False) -> ApiError:
     if wrong:
-        message = "The access token is wrong. Open PhotoLot's page from the PhotoLot app."
+        message = (
+            "The access token or browser session is not valid (PhotoLot may have restarted): "
+            "open PhotoLot's page from the PhotoLot app again."
+        )
     else:
         message = (
             "This request needs PhotoLot's access token: programs send "
@@ -242,8 +289,12 @@ def _unauthorized(*, wrong: bool = False) -> ApiError:
     )
 
 
-def _exchange_redirect(request: web.Request, port: int, token: str) -> web.HTTPSeeOther:
-    clean = request.rel_url.without_query_params("token")
-    redirect = web.HTTPSeeOther(location=str(clean))
-    redirect.set_cookie(cookie_name(port), token, httponly=True, samesite="Strict", path="/")
+def _clean_redirect(request: web.Request) -> web.HTTPSeeOther:
+    """A 303 to the same page without `?token=` (page routes only: always a local path)."""
+    return web.HTTPSeeOther(location=str(request.rel_url.without_query_params("token")))
+
+
+def _exchange_redirect(request: web.Request, port: int, session: str) -> web.HTTPSeeOther:
+    redirect = _clean_redirect(request)
+    redirect.set_cookie(cookie_name(port), session, httponly=True, samesite="Strict", path="/")
     return redirect

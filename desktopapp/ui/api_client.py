@@ -5,7 +5,7 @@
     api.list_batches(callback); api.retry_failed(12, callback)
     api.export(12, callback)          # result.body: the CSV bytes
     api.thumbnail(345, callback)      # result.body: JPEG bytes
-    api.browser_url(12)               # one-time-token URL for QDesktopServices
+    api.browser_link(12, callback)    # api.page_url(result): a one-time link to open
 
 Every call returns at once; the callback runs later on the GUI thread with an
 `ApiResult`. Nothing here blocks, and nothing touches the database.
@@ -96,10 +96,23 @@ class ApiClient(QObject):
     def stream_url(self, batch_id: int) -> str:
         return f"{self.base_url}/api/batches/{int(batch_id)}/stream"
 
-    def browser_url(self, batch_id: int | None = None) -> str:
-        """The page URL with the one-time `?token=` the server exchanges for a cookie."""
+    def browser_link(
+        self, batch_id: int | None = None, callback: Callback | None = None
+    ) -> QNetworkReply:
+        """Ask the server for a page link with a one-time ticket (`page_url(result)`).
+
+        The ticket, never the install token, goes to the browser: the page trades it
+        once for a session cookie. Minting needs the Bearer token, which only we hold.
+        """
         page = f"/batches/{int(batch_id)}" if batch_id is not None else "/"
-        return f"{self.base_url}{page}?token={quote(self.token, safe='')}"
+        return self._send("POST", "/api/browser-tickets", "browser_link", callback, {"path": page})
+
+    def page_url(self, result: ApiResult) -> str | None:
+        """The absolute link from a `browser_link` answer; None unless it is one of ours."""
+        url = result.data.get("url") if result.ok and isinstance(result.data, dict) else None
+        if not isinstance(url, str) or not url.startswith("/") or url.startswith("//"):
+            return None
+        return self.base_url + url
 
     def abort_all(self) -> None:
         for reply in list(self._pending):

@@ -303,8 +303,16 @@ class BatchProgressWidget(QWidget):
             self._render_header()
 
     def open_in_browser(self) -> None:
+        """A fresh one-time link from the server, then the desktop's browser."""
         if self._client is not None:
-            self._services.open_url(QUrl(self._api.browser_url(self._client.batch_id)))
+            self._api.browser_link(self._client.batch_id, self._browser_link_ready)
+
+    def _browser_link_ready(self, result: ApiResult) -> None:
+        url = self._api.page_url(result)
+        if url is None:
+            self.message.emit("error", self._tr("action.openBrowserError", message=result.message))
+            return
+        self._services.open_url(QUrl(url))
 
     def export_csv(self) -> None:
         client = self._client

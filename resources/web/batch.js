@@ -2,8 +2,9 @@
  *
  * state  = the first event's snapshot, then every delta merged by photo id (sse-state.js)
  * stream = one EventSource; on `complete` it is closed for good; on `timeout` it is
- *          replaced at once; on a lost connection the page closes it and reconnects itself
- *          (1 s → 30 s with jitter, 5 attempts), passing the last id as ?lastEventId=.
+ *          replaced at once; on a lost connection, or the server's `error` event with a
+ *          code that is not fatal, the page closes it and reconnects itself (1 s → 30 s
+ *          with jitter, 5 attempts), passing the last id as ?lastEventId=.
  * render = once per animation frame, only what changed: one <li> per photo, made once
  *          and updated in place through a Map keyed by photo id.
  * After connecting, the page requests nothing but the stream and the thumbnails.
@@ -21,6 +22,13 @@
   }
 
   var STALL_MS = 45000; // three missed 15 s pings: the connection is dead even if it looks open
+  // Named `error` codes that reconnecting cannot fix (as FATAL_STREAM_ERRORS in ui/sse_client.py)
+  var FATAL_STREAM_ERRORS = {
+    batch_not_found: true,
+    not_found: true,
+    unauthorized: true,
+    forbidden: true
+  };
   var DEBUG_ROWS = 300;
 
   var match = /^\/batches\/([^/]+)\/?$/.exec(window.location.pathname);
@@ -79,6 +87,7 @@
   var finished = false;
   var lastEventId = "";
   var reconnects = 0;
+  var serverError = ""; // the message of the server's last non-fatal `error` event
   var conn = { state: "connecting", attempt: 0, updatedAt: null, message: "" };
 
   // ---- rendering state -------------------------------------------------------------------
@@ -131,10 +140,20 @@
     es.addEventListener("error", function (e) {
       if (es !== source) return;
       if (typeof e.data === "string") {
-        onEvent("error", e);
+        // The server ends the stream after it. A fatal code (the batch is gone, access
+        // refused) will not get better; anything else (server_error…) is retried with the
+        // usual backoff and limit, from the last id, like the window does.
+        if (e.lastEventId) lastEventId = e.lastEventId;
+        logDebug("error", e);
         var info = parse(e.data) || {};
+        var message = info.message || info.code || t("conn.error");
         closeStream();
-        fail(info.message || info.code || t("conn.error"));
+        if (FATAL_STREAM_ERRORS[info.code] === true) {
+          fail(message);
+          return;
+        }
+        serverError = message; // shown if the reconnections run out
+        scheduleReconnect(); // no attempts reset: a stream that always fails gives up
         return;
       }
       logDebug("(connection lost)", null);
@@ -196,7 +215,7 @@
   function scheduleReconnect() {
     attempts += 1;
     if (attempts > BS.MAX_RECONNECTS) {
-      fail(t("conn.error"));
+      fail(serverError || t("conn.error"));
       return;
     }
     reconnects += 1;
@@ -228,6 +247,7 @@
   /** Any event: the connection works. */
   function onEvent(type, e) {
     attempts = 0;
+    serverError = "";
     conn.attempt = 0;
     if (e.lastEventId) lastEventId = e.lastEventId;
     armStallTimer();
@@ -692,6 +712,7 @@
     ui.debug.hidden = !debug;
     ui.connRetry.addEventListener("click", function () {
       attempts = 0;
+      serverError = "";
       conn.message = "";
       connect();
     });
