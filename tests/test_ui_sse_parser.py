@@ -111,15 +111,20 @@ def test_parser_table(chunks, expected):
     assert events == expected
 
 
-@pytest.mark.parametrize(("chunks", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+# a BOM in a later chunk means something by its position, not its chunking: not re-chunked
+BYTE_CASES = [
+    c
+    for c in CASES
+    if not any(chunk.startswith(b"\xef\xbb\xbf") and i for i, chunk in enumerate(c[1]))
+]
+
+
+@pytest.mark.parametrize(
+    ("chunks", "expected"), [c[1:] for c in BYTE_CASES], ids=[c[0] for c in BYTE_CASES]
+)
 def test_parser_table_byte_by_byte(chunks, expected):
     """Every case gives the same events when the same bytes arrive one at a time."""
-    data = b"".join(chunks)
-    if any(
-        c.startswith(b"\xef\xbb\xbf") and i for i, c in enumerate(chunks)
-    ):  # a BOM mid-stream: its meaning depends on position, not on chunking
-        pytest.skip("position-dependent case")
-    events, _ = parse(*one_byte_at_a_time(data))
+    events, _ = parse(*one_byte_at_a_time(b"".join(chunks)))
     assert events == expected
 
 
