@@ -16,6 +16,7 @@ from desktopapp.server.api_types import ServerApi
 from desktopapp.server.config import Limits, SecurityConfig, StreamConfig
 from desktopapp.server.errors import ApiError
 from desktopapp.server.hub import StreamHub
+from desktopapp.server.page_reads import PageReads
 from desktopapp.server.tickets import BrowserTickets
 
 T = TypeVar("T")
@@ -34,6 +35,8 @@ class ServerContext:
     hub: StreamHub
     tickets: BrowserTickets
     """One-time `?token=` tickets for page URLs (`POST /api/browser-tickets` mints them)."""
+    page_reads: PageReads = field(default_factory=PageReads)
+    """Journal pages shared by the streams of one batch (see page_reads)."""
     executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(DB_THREADS, thread_name_prefix="photolot-db")
     )

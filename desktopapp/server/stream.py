@@ -92,8 +92,11 @@ async def stream_handler(request: web.Request) -> web.StreamResponse:
             send_timeout=ctx.stream.send_timeout, ping_interval=ctx.stream.ping_interval
         )
         await response.prepare(request)
+        stream = _Stream(ctx, response, subscription)
+        stream.opening = opening
+        del opening  # the stream drops the snapshot once written: idle streams stay small
         async with response:  # on the way out, however: stop_streaming() and wait()
-            await _Stream(ctx, response, subscription).run(opening)
+            await stream.run()
         return response
     finally:
         ctx.hub.close(subscription)
@@ -131,10 +134,11 @@ class _Stream:
         self.subscription = subscription
         self.batch_id = subscription.batch_id
         self.loop = asyncio.get_running_loop()
+        self.opening: Opening | None = None
 
-    async def run(self, opening: Opening) -> None:
+    async def run(self) -> None:
         try:
-            await self._run(opening)
+            await self._run()
             await self._finish()
         except StreamClosed:
             pass
@@ -146,13 +150,17 @@ class _Stream:
                 "server_error", "PhotoLot hit an unexpected problem; reload the page to go on."
             )
 
-    async def _run(self, opening: Opening) -> None:
+    async def _run(self) -> None:
         deadline = self.loop.time() + self.config.max_duration
-        await self._write(encode_retry(self.config.retry_ms) + opening.chunk)
-        if opening.final:
+        opening, self.opening = self.opening, None
+        assert opening is not None
+        cursor, final, resumed = opening.cursor, opening.final, not opening.chunk
+        first_chunk = encode_retry(self.config.retry_ms) + opening.chunk
+        del opening
+        await self._write(first_chunk)
+        del first_chunk
+        if final:
             return
-        cursor = opening.cursor
-        resumed = not opening.chunk
         must_read = resumed or self.subscription.head > cursor
         check_final = resumed  # after a resume the current status is unknown: check it once
         while True:
@@ -177,14 +185,18 @@ class _Stream:
         final = False
         page_size = self.config.page_size
         while True:
-            rows = await self.ctx.run(self.ctx.api.events_after, self.batch_id, cursor, page_size)
-            if rows:
-                await self._write(
-                    b"".join(encode_event("progress", row.payload, row.id) for row in rows)
-                )
-                cursor = rows[-1].id
-                final = progress.is_final(str(rows[-1].payload.get("status")))
-            if len(rows) < page_size:
+            page = await self.ctx.page_reads.read(
+                self.batch_id,
+                cursor,
+                lambda at=cursor: self.ctx.run(
+                    self.ctx.api.events_after, self.batch_id, at, page_size
+                ),
+            )
+            if page.count:
+                await self._write(page.chunk)
+                cursor = page.last_id
+                final = page.final
+            if page.count < page_size:
                 return cursor, final
 
     async def _wait(self, cursor: int, deadline: float) -> bool | None:
