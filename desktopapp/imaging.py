@@ -254,7 +254,8 @@ def _process(
                 f" the limit is {max_pixels / 1e6:.0f}).",
             )
         work = max(thumb_size, ANALYSIS_SIDE)
-        im.draft(None, (2 * work, 2 * work))  # JPEG DCT scaling / HEIF thumbnail; else no-op
+        # JPEG DCT scaling (the smallest 1/2^n scale still >= work on both sides); else no-op
+        im.draft(None, (work, work))
         im.load()  # the only load: a failure here is final, never retried
         if min(width, height) < min_side:  # after load: a damaged file is reported as such
             raise ImagingError(
