@@ -23,7 +23,6 @@ class Settings:
     host: str = "127.0.0.1"
     analyzer: str = "offline"
     max_pixels: int | None = None  # None: the imaging module's default policy
-    language: str | None = None
 
     @property
     def paths(self) -> DataPaths:

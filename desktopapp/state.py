@@ -55,11 +55,6 @@ def snapshot(batch_id: int) -> dict[str, Any]:
     return payload
 
 
-def inventory(batch_id: int) -> dict[str, Any]:
-    batch = get_batch(batch_id)
-    return progress.inventory_summary(batch_photos(batch_id), batch.analyzer)
-
-
 def list_batches(limit: int = 200) -> list[dict[str, Any]]:
     """Most recent first, with status, progress and counts; two queries in all."""
     batches = list(

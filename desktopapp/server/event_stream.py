@@ -54,11 +54,6 @@ class PhotoLotEventStream(EventSourceResponse):
         return self._send_timeout
 
     @property
-    def last_write(self) -> float:
-        """Event-loop time of the last completed write (the headers count as one)."""
-        return self._last_write
-
-    @property
     def ping_due(self) -> float:
         """Event-loop time at which the silence calls for a `ping`."""
         return self._last_write + self._ping_interval
