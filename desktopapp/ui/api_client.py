@@ -135,8 +135,10 @@ class ApiClient(QObject):
             headers["Content-Type"] = "application/json"
             payload = QByteArray(json.dumps(body).encode("utf-8"))
         request = make_request(self.base_url + path, self.token, headers)
-        request.setTransferTimeout(60_000)
         if method == "GET":
+            # a POST is never cut short: a large intake that outlived the timeout would
+            # still create its batch, and a retry would create it twice
+            request.setTransferTimeout(60_000)
             reply = self.network.get(request)
         else:
             reply = self.network.post(request, payload or QByteArray())
