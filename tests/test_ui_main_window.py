@@ -10,16 +10,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt, QUrl
 
 from desktopapp.ui.api_client import ApiClient
 from desktopapp.ui.main_window import MainWindow
 from desktopapp.ui.services import DesktopServices
 from desktopapp.ui.sse_client import Connection
 from tests.helpers import make_photo, make_photos
-from tests.ui_helpers import OFFSCREEN_QUIRKS, Gate, LiveStack
+from tests.ui_helpers import OFFSCREEN_QUIRKS, Gate, LiveStack, drag_and_drop, drop_paths
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 pytestmark = OFFSCREEN_QUIRKS
@@ -111,30 +109,6 @@ def photo_folder(root: Path, corpus: Path, generated: int = 12) -> Path:
     return folder
 
 
-def drop(widget, paths: list[Path]) -> tuple[bool, bool]:
-    """A real drag-enter then drop carrying file URLs, sent to `widget`."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
-    center = widget.rect().center()
-    enter = QDragEnterEvent(
-        center,
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    QApplication.sendEvent(widget, enter)
-    event = QDropEvent(
-        QPointF(center),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    QApplication.sendEvent(widget, event)
-    return enter.isAccepted(), event.isAccepted()
-
-
 def wait_finished(qtbot, window: MainWindow, timeout: int = 90_000) -> None:
     qtbot.waitUntil(
         lambda: window.progress.client is not None and window.progress.client.is_finished,
@@ -168,7 +142,7 @@ def test_drop_folder_reaches_completed_through_the_stream(
     (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 64)  # fails alone
     gate = Gate(stack.core, free=18)  # hold the batch mid-way to look at it
     try:
-        accepted = drop(window.drop_zone, [folder])
+        accepted = drop_paths(window.drop_zone, [folder])
         assert accepted == (True, True)
         qtbot.waitUntil(lambda: window.progress.client is not None, timeout=5000)
         assert window.stack.currentWidget() is window.progress  # shown at once
@@ -296,7 +270,7 @@ def test_quit_stops_drops_and_closes_streams(qtbot, make_window, stack, tmp_path
         window.close()
     assert not window.accepting and not window.drop_zone.accepting
     assert window.monitor.clients == {}
-    assert drop(window.drop_zone, [tmp_path / "p"]) == (False, False)
+    assert drop_paths(window.drop_zone, [tmp_path / "p"]) == (False, False)
 
 
 def test_geometry_and_last_batch_are_remembered(qtbot, make_window, stack, data_dir, tmp_path):
@@ -395,7 +369,7 @@ def test_nothing_to_import_shows_a_warning(qtbot, make_window, tmp_path):
     folder = tmp_path / "notes"
     folder.mkdir()
     (folder / "readme.txt").write_text("no photos here")
-    assert drop(window.drop_zone, [folder]) == (True, True)
+    assert drop_paths(window.drop_zone, [folder]) == (True, True)
     qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)
     assert window.banner.kind == "warning"
     assert not window.drop_zone.busy
@@ -404,23 +378,13 @@ def test_nothing_to_import_shows_a_warning(qtbot, make_window, tmp_path):
 def test_whole_window_accepts_drops(qtbot, make_window, tmp_path):
     window = make_window()
     make_photos(tmp_path / "w", 1)
-    assert drop(window, [tmp_path / "w"]) == (True, True)
+    assert drop_paths(window, [tmp_path / "w"]) == (True, True)
     qtbot.waitUntil(lambda: window.progress.batch_id is not None, timeout=5000)
 
 
 def test_remote_urls_are_refused(qtbot, make_window):
     window = make_window()
-    mime = QMimeData()
-    mime.setUrls([QUrl("https://example.com/a.jpg")])
-    enter = QDragEnterEvent(
-        QPoint(5, 5),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    QApplication.sendEvent(window.drop_zone, enter)
-    assert not enter.isAccepted()
+    assert drag_and_drop(window.drop_zone, [QUrl("https://example.com/a.jpg")]) == (False, False)
 
 
 def test_files_arriving_while_a_batch_is_made_wait_their_turn(qtbot, make_window, tmp_path):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QPalette
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QListView
 
 from desktopapp.ui import theme
@@ -21,7 +21,7 @@ from desktopapp.ui.photo_delegate import PhotoDelegate, SpinnerAnimator, Spinner
 from desktopapp.ui.photo_model import PhotoListModel, Role, contiguous_ranges
 from desktopapp.ui.ui_settings import UiSettings
 from desktopapp.ui.widgets import StatusBadge, StatusProgressBar
-from tests.ui_helpers import OFFSCREEN_QUIRKS, payload, photo
+from tests.ui_helpers import OFFSCREEN_QUIRKS, drag_and_drop, payload, photo
 
 pytestmark = OFFSCREEN_QUIRKS
 FR, EN = Translator("fr"), Translator("en")
@@ -209,35 +209,12 @@ def test_live_indicator_texts(qtbot):
     assert english.text() == "Live · updated 14:02:11"
 
 
-def _drag(widget, urls):
-    mime = QMimeData()
-    mime.setUrls(urls)
-    pos = QPointF(widget.rect().center())
-    enter = QDragEnterEvent(
-        pos.toPoint(),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    QApplication.sendEvent(widget, enter)
-    drop = QDropEvent(
-        pos,
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    QApplication.sendEvent(widget, drop)
-    return enter.isAccepted(), drop.isAccepted()
-
-
 def test_drop_zone_takes_files_and_folders(qtbot, tmp_path):
     zone = DropZone(EN)
     qtbot.addWidget(zone)
     (tmp_path / "a.jpg").write_bytes(b"x")
     with qtbot.waitSignal(zone.pathsDropped, timeout=1000) as blocker:
-        assert _drag(
+        assert drag_and_drop(
             zone,
             [
                 QUrl.fromLocalFile(str(tmp_path / "a.jpg")),
@@ -247,7 +224,7 @@ def test_drop_zone_takes_files_and_folders(qtbot, tmp_path):
         ) == (True, True)
     assert blocker.args[0] == [str(tmp_path / "a.jpg"), str(tmp_path)]
     zone.set_accepting(False)
-    assert _drag(zone, [QUrl.fromLocalFile(str(tmp_path))]) == (False, False)
+    assert drag_and_drop(zone, [QUrl.fromLocalFile(str(tmp_path))]) == (False, False)
 
 
 def test_banner_when_there_is_no_tray(qtbot):

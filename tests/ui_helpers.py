@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QMimeData, QObject, QPointF, Qt, QUrl, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtNetwork import QHostAddress, QTcpServer, QTcpSocket
+from PySide6.QtWidgets import QApplication
 
 TOKEN = "test-token-" + "x" * 32
 
@@ -328,3 +330,23 @@ class Gate:
     def restore(self) -> None:
         self._event.set()
         self._analyzer.__dict__.pop("analyze", None)
+
+
+def drag_and_drop(widget, urls: list[QUrl]) -> tuple[bool, bool]:
+    """A real drag-enter, then (if accepted or not) a drop of `urls` on `widget`'s centre.
+
+    Returns whether each event was accepted.
+    """
+    mime = QMimeData()
+    mime.setUrls(urls)
+    center = widget.rect().center()
+    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(center, Qt.DropAction.CopyAction, mime, buttons, modifiers)
+    QApplication.sendEvent(widget, enter)
+    drop = QDropEvent(QPointF(center), Qt.DropAction.CopyAction, mime, buttons, modifiers)
+    QApplication.sendEvent(widget, drop)
+    return enter.isAccepted(), drop.isAccepted()
+
+
+def drop_paths(widget, paths: list[Path]) -> tuple[bool, bool]:
+    return drag_and_drop(widget, [QUrl.fromLocalFile(str(path)) for path in paths])

@@ -338,25 +338,9 @@
     ui.retryFailed.disabled = true;
     setText(ui.retryFailed, t("action.retrying"));
     showActionMessage("", false);
-    fetch("/api/batches/" + encodeURIComponent(batchId) + "/retry-failed", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { Accept: "application/json" }
+    PL.fetchJson("/api/batches/" + encodeURIComponent(batchId) + "/retry-failed", {
+      method: "POST"
     })
-      .then(function (res) {
-        return res
-          .json()
-          .catch(function () {
-            return null;
-          })
-          .then(function (body) {
-            if (!res.ok) {
-              var message = body && body.error && body.error.message;
-              throw new Error(message || "HTTP " + res.status);
-            }
-            return body || {};
-          });
-      })
       .then(function (body) {
         showActionMessage(t("action.retryFailedDone", { n: body.requeued || 0 }), false);
         attempts = 0;

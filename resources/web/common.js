@@ -423,7 +423,28 @@
     if (node.textContent !== text) node.textContent = text;
   }
 
+  // Same-origin JSON request: resolves with the body, rejects with the server's message.
+  function fetchJson(url, options) {
+    var init = Object.assign({ credentials: "same-origin" }, options || {});
+    init.headers = Object.assign({ Accept: "application/json" }, init.headers || {});
+    return fetch(url, init).then(function (res) {
+      return res
+        .json()
+        .catch(function () {
+          return null;
+        })
+        .then(function (body) {
+          if (!res.ok) {
+            var message = body && body.error && body.error.message;
+            throw new Error(message || "HTTP " + res.status);
+          }
+          return body || {};
+        });
+    });
+  }
+
   global.PL = {
+    fetchJson: fetchJson,
     lang: LANG,
     t: t,
     applyI18n: applyI18n,

@@ -42,19 +42,7 @@
     var request = ++listRequest;
     PL.setText(ui.listStatus, t("list.loading"));
     ui.listStatus.hidden = false;
-    fetch("/api/batches", { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (res) {
-        return res
-          .json()
-          .catch(function () {
-            return null;
-          })
-          .then(function (body) {
-            if (res.ok && body) return body;
-            var message = body && body.error && body.error.message;
-            throw new Error(message || "HTTP " + res.status);
-          });
-      })
+    PL.fetchJson("/api/batches")
       .then(function (body) {
         if (request !== listRequest) return;
         var batches = Array.isArray(body) ? body : (body && body.batches) || [];
