@@ -20,6 +20,7 @@ from desktopapp.db import open_database
 from desktopapp.events import EventBus
 from desktopapp.imaging import MAX_PIXELS
 from desktopapp.intake import IntakeResult, create_batch
+from desktopapp.near_duplicates import NearDuplicateIndex
 from desktopapp.pipeline import Pipeline
 from desktopapp.settings import Settings
 from desktopapp.store import sweep_incoming
@@ -46,6 +47,7 @@ class Core:
             paths=self.paths,
             analyzer=self.analyzer,
             schedule_retry=self._schedule_retry,
+            near_duplicates=NearDuplicateIndex(self.db),
             max_pixels=settings.max_pixels or MAX_PIXELS,
         )
         self.queue = tasks.PhotoQueue(self.db, self.pipeline.run)

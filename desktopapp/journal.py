@@ -11,6 +11,7 @@ after COMMIT the bus is told each touched batch's newest event id. Readers repla
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,10 @@ from peewee import SqliteDatabase, fn
 from desktopapp import progress, state
 from desktopapp.db import Event, Photo
 from desktopapp.events import EventBus
+
+# Two rows per photo go through here: plain SQL, not the query builder.
+_INSERT_SQL = "INSERT INTO event (batch_id, type, payload, created_at) VALUES (?, ?, ?, ?)"
+_PAYLOAD = Event.payload
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class WriteTransaction:
         self._bus = bus
         self._heads: dict[int, int] = {}
         self._after_commit: list[Any] = []
+        self._on_rollback: list[Any] = []
         self._atomic: Any = None
 
     def __enter__(self) -> WriteTransaction:
@@ -44,8 +50,13 @@ class WriteTransaction:
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._atomic.__exit__(exc_type, exc, tb)
+        try:
+            self._atomic.__exit__(exc_type, exc, tb)
+        except BaseException:
+            self._rolled_back()
+            raise
         if exc_type is not None:
+            self._rolled_back()
             return
         try:
             for callback in self._after_commit:
@@ -58,8 +69,17 @@ class WriteTransaction:
     def after_commit(self, callback: Any) -> None:
         self._after_commit.append(callback)
 
+    def on_rollback(self, callback: Any) -> None:
+        """Undo in-memory bookkeeping done inside the transaction if it does not commit."""
+        self._on_rollback.append(callback)
+
+    def _rolled_back(self) -> None:
+        for callback in self._on_rollback:
+            callback()
+
     def record(self, batch_id: int, event_type: str, payload: dict[str, Any]) -> int:
-        event_id = Event.insert(batch=batch_id, type=event_type, payload=payload).execute()
+        values = (batch_id, event_type, _PAYLOAD.db_value(payload), time.time())
+        event_id = self._db.execute_sql(_INSERT_SQL, values).lastrowid
         self._heads[batch_id] = event_id
         return event_id
 

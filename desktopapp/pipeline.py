@@ -9,7 +9,9 @@ not PENDING when its task runs is left alone, so a duplicate task is harmless.
 from __future__ import annotations
 
 import errno
+import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +23,26 @@ from desktopapp.analysis import Analyzer, PhotoInput
 from desktopapp.db import DONE, ERROR, PENDING, PROCESSING, Photo
 from desktopapp.events import EventBus
 from desktopapp.journal import WriteTransaction
+from desktopapp.near_duplicates import NearDuplicateIndex
 from desktopapp.paths import DataPaths
 from desktopapp.store import copy_into_store, write_atomically
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 4  # a transient I/O error is retried 3 times: after 0.5 s, 1 s, 2 s
+
+# The two writes every photo makes, as plain SQL: building them with peewee's query
+# builder cost more CPU (and GIL time, shared with the window) than running them.
+_CLAIM_SQL = (
+    "UPDATE photo SET status = ?, attempts = attempts + 1, updated_at = ?"
+    " WHERE id = ? AND status = ? RETURNING *"
+)
+_DONE_SQL = (
+    "UPDATE photo SET status = ?, sha256 = ?, size = ?, format = ?, width = ?, height = ?,"
+    " orientation = ?, phash = ?, sharpness = ?, brightness = ?, flags = ?, duplicate_of = ?,"
+    " room_type = ?, items = ?, error_code = NULL, error_message = NULL, updated_at = ?"
+    " WHERE id = ? AND status = ? AND attempts = ?"
+)
 
 
 class PhotoFailed(Exception):
@@ -44,6 +60,7 @@ class Pipeline:
     paths: DataPaths
     analyzer: Analyzer
     schedule_retry: Callable[[int, float], None]
+    near_duplicates: NearDuplicateIndex
     max_pixels: int = imaging.MAX_PIXELS
 
     def run(self, photo_id: int) -> str | None:
@@ -68,12 +85,10 @@ class Pipeline:
 
     def _claim(self, photo_id: int) -> Photo | None:
         with WriteTransaction(self.db, self.bus) as tx:
-            photo = Photo.get_or_none(Photo.id == photo_id)
-            if photo is None or photo.status != PENDING:
-                return None
-            photo.status = PROCESSING
-            photo.attempts += 1
-            photo.save()
+            claimed = list(Photo.raw(_CLAIM_SQL, PROCESSING, time.time(), photo_id, PENDING))
+            if not claimed:
+                return None  # gone, or not PENDING: somebody else's (or nobody's) work
+            photo = claimed[0]
             tx.record_progress(photo.batch_id, "photo.processing", [photo])
         return photo
 
@@ -100,34 +115,55 @@ class Pipeline:
         flags = [
             flag for flag, on in (("blurry", facts.blurry), ("too_dark", facts.too_dark)) if on
         ]
-        # compared outside the write lock; only photos finished meanwhile are checked inside
-        duplicate_of, checked_up_to = _near_duplicate(photo, facts.phash, after=None)
+        photo.status = DONE
+        photo.sha256, photo.size = stored.sha256, stored.size
+        photo.format, photo.width, photo.height = facts.format, facts.width, facts.height
+        photo.orientation = facts.orientation
+        photo.phash = f"{facts.phash:016x}"
+        photo.sharpness = round(facts.sharpness, 2)
+        photo.brightness = round(facts.brightness, 2)
+        photo.room_type, photo.items = analysis.room_type, analysis.items
+        photo.error_code = photo.error_message = None
         with WriteTransaction(self.db, self.bus) as tx:
-            row = Photo.get_or_none(Photo.id == photo.id)
-            if row is None or row.status != PROCESSING or row.attempts != photo.attempts:
-                return row.status if row else ERROR  # no longer our claim: leave it alone
-            if duplicate_of is None:
-                duplicate_of, _ = _near_duplicate(row, facts.phash, after=checked_up_to)
-            if duplicate_of is not None:
-                flags.append("near_duplicate")
-            row.status = DONE
-            row.sha256 = stored.sha256
-            row.size = stored.size
-            row.format = facts.format
-            row.width, row.height = facts.width, facts.height
-            row.orientation = facts.orientation
-            row.phash = f"{facts.phash:016x}"
-            row.sharpness = round(facts.sharpness, 2)
-            row.brightness = round(facts.brightness, 2)
-            row.flags = flags
-            row.duplicate_of = duplicate_of
-            row.room_type = analysis.room_type
-            row.items = analysis.items
-            row.error_code = row.error_message = None
-            row.save()
-            tx.record_progress(row.batch_id, "photo.done", [row])
+            batch_id, index = photo.batch_id, self.near_duplicates
+            match = index.match_and_add(batch_id, photo.id, photo.position, facts.phash)
+            photo.duplicate_of = match
+            tx.on_rollback(lambda: index.forget(batch_id, photo.id))
+            photo.flags = flags + (["near_duplicate"] if match is not None else [])
+            photo.updated_at = time.time()
+            if not self._store_done(photo):  # no longer our claim: leave it alone
+                index.forget(batch_id, photo.id)
+                return _status_of(photo.id)
+            tx.record_progress(batch_id, "photo.done", [photo])
         self._drop_uploaded_source(Path(photo.source_path))
         return DONE
+
+    def _store_done(self, photo: Photo) -> bool:
+        """Write the finished photo, if it is still this claim's (status and attempt)."""
+        cursor = self.db.execute_sql(
+            _DONE_SQL,
+            (
+                photo.status,
+                photo.sha256,
+                photo.size,
+                photo.format,
+                photo.width,
+                photo.height,
+                photo.orientation,
+                photo.phash,
+                photo.sharpness,
+                photo.brightness,
+                _json(photo.flags),
+                photo.duplicate_of,
+                photo.room_type,
+                _json(photo.items),
+                photo.updated_at,
+                photo.id,
+                PROCESSING,
+                photo.attempts,
+            ),
+        )
+        return cursor.rowcount == 1
 
     def _drop_uploaded_source(self, source: Path) -> None:
         """A browser upload is our own temporary copy: once stored, it is not needed."""
@@ -164,6 +200,15 @@ class Pipeline:
         return row.status
 
 
+def _json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _status_of(photo_id: int) -> str:
+    row = Photo.get_or_none(Photo.id == photo_id)
+    return row.status if row is not None else ERROR
+
+
 def _copy(source: Path, store_dir: Path):  # -> StoredFile
     try:
         return copy_into_store(source, store_dir)
@@ -187,24 +232,3 @@ def _copy(source: Path, store_dir: Path):  # -> StoredFile
             "The file could not be read because of a storage error.",
             transient=exc.errno in imaging.TRANSIENT_ERRNOS,
         ) from exc
-
-
-def _near_duplicate(photo: Photo, phash: int, after: float | None) -> tuple[int | None, float]:
-    """The first DONE photo of the same batch that looks the same (only those finished
-    after `after`, when given), and the newest `updated_at` seen."""
-    query = Photo.select(Photo.id, Photo.phash, Photo.updated_at).where(
-        (Photo.batch == photo.batch_id)
-        & (Photo.status == DONE)
-        & (Photo.id != photo.id)
-        & Photo.phash.is_null(False)
-    )
-    if after is not None:
-        query = query.where(Photo.updated_at >= after)
-    newest = after or 0.0
-    match = None
-    for other_id, other_hash, updated_at in query.order_by(Photo.position).tuples():
-        newest = max(newest, updated_at)
-        distance = imaging.hamming(phash, int(other_hash, 16))
-        if match is None and distance <= imaging.NEAR_DUPLICATE_DISTANCE:
-            match = other_id
-    return match, newest

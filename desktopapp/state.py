@@ -23,13 +23,12 @@ def get_batch(batch_id: int) -> Batch:
     return batch
 
 
+# Asked on every journal write (each event carries the counts): plain SQL, no query builder.
+_COUNTS_SQL = "SELECT status, COUNT(*) FROM photo WHERE batch_id = ? GROUP BY status"
+
+
 def batch_counts(batch_id: int) -> progress.Counts:
-    rows = (
-        Photo.select(Photo.status, fn.COUNT(Photo.id))
-        .where(Photo.batch == batch_id)
-        .group_by(Photo.status)
-        .tuples()
-    )
+    rows = Photo._meta.database.execute_sql(_COUNTS_SQL, (batch_id,)).fetchall()
     return progress.counts_from_statuses(dict(rows))
 
 

@@ -1,6 +1,6 @@
 """The queue: Huey on our own SQLite database, its consumer embedded as threads.
 
-Huey's task table lives in the same database as the photos (huey's `SqlHuey`
+Huey's task table lives in the same database as the photos (huey's `SqlStorage`
 on our peewee connection), so a batch's rows, journal events and queued tasks
 commit together. A queued task is only a wake-up call: Huey deletes a task
 before running it, so `recover()` re-queues unfinished photos at start-up,
@@ -13,8 +13,9 @@ import logging
 import threading
 from collections.abc import Callable
 
+from huey import Huey
 from huey.consumer import Consumer, Worker
-from huey.contrib.sql_huey import SqlHuey
+from huey.contrib.sql_huey import SqlStorage
 from peewee import SqliteDatabase
 
 from desktopapp.db import ERROR, PENDING, PROCESSING, Photo
@@ -71,7 +72,7 @@ class _WakeableWorker(Worker):
 class _EmbeddedConsumer(Consumer):
     """Huey's consumer, minus what belongs to the host process (its signal handlers)."""
 
-    def __init__(self, huey: SqlHuey, wake: WakeSignal, **options: object) -> None:
+    def __init__(self, huey: Huey, wake: WakeSignal, **options: object) -> None:
         self._wake = wake
         super().__init__(huey, **options)
 
@@ -90,11 +91,26 @@ class _EmbeddedConsumer(Consumer):
         )
 
 
+class _PhotoHuey(Huey):
+    """Huey without task revocation, which PhotoLot never uses (a photo's row says whether
+    it still needs work): no key-value lookups for revoke flags around every task."""
+
+    def is_revoked(self, task: object, timestamp: object = None, peek: bool = True) -> bool:
+        return False
+
+    def delete(self, key: str) -> bool:
+        if key.startswith("r:"):  # a task's revoke flag: there never is one
+            return False
+        return super().delete(key)
+
+
 class PhotoQueue:
     """One Huey task per photo, behind a small interface (enqueue, wake, start, stop)."""
 
     def __init__(self, db: SqliteDatabase, run_photo: Callable[[int], object]) -> None:
-        self.huey = SqlHuey(name="photolot", database=db, results=False, utc=True)
+        self.huey = _PhotoHuey(
+            name="photolot", storage_class=SqlStorage, database=db, results=False, utc=True
+        )
         self._task = self.huey.task(name="process_photo")(run_photo)
         self._wake = WakeSignal()
         self._consumer: _EmbeddedConsumer | None = None
