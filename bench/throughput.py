@@ -17,7 +17,7 @@ Contenders, interleaved round by round (each round: one run of each):
 - Pillow decode at 1/8 scale only (`draft("RGB", (w//8, h//8))` + `load()`), in 2
   threads: the practical limit of anything that must look at every photo's pixels.
 Diagnostics (not contenders; they split the pipeline's cost): decode at 1/8 in 1
-thread, decode at the scale PhotoLot asks for (`draft` to 640 px → 1/4 here) in 2
+thread, decode at the scale PhotoLot asks for (`draft` to 320 px → 1/8 here) in 2
 threads, and `imaging.process_image` alone in 2 threads (no copy, queue or database);
 then a stage breakdown of the 1-worker pipeline (`Breakdown`: each stage wrapped with a
 timer for one run), so a miss comes with where the time went. The last line says how
@@ -50,7 +50,7 @@ from desktopapp.settings import Settings
 
 VIPS = "vipsthumbnail"
 THUMB = 320
-PHOTOLOT_DRAFT = 2 * max(THUMB, ANALYSIS_SIDE)  # what imaging._process asks draft() for
+PHOTOLOT_DRAFT = max(THUMB, ANALYSIS_SIDE)  # what imaging._process asks draft() for
 
 
 class OtherLoad:
@@ -134,7 +134,7 @@ class Breakdown:
         ("imaging", "rest of process_image (resize, thumb encode, stats, pHash)"),
         ("thumb_write", "thumbnail file write"),
         ("analyze", "analyzer"),
-        ("near_dup", "near-duplicate scan (pHash vs the batch's DONE photos)"),
+        ("near_dup", "near-duplicate check (in-memory pHash index of the batch)"),
         ("done", "final transaction (DONE row, journal event, counts)"),
     )
 
@@ -159,7 +159,7 @@ class Breakdown:
     def run(self, files: list[Path]) -> dict[str, float]:
         from PIL import ImageFile
 
-        from desktopapp import imaging, pipeline
+        from desktopapp import imaging, near_duplicates, pipeline
 
         patches = [
             (pipeline.Pipeline, "run", "run"),
@@ -168,7 +168,7 @@ class Breakdown:
             (imaging, "process_image", "process_image"),
             (ImageFile.ImageFile, "load", "decode"),
             (pipeline, "write_atomically", "thumb_write"),
-            (pipeline, "_near_duplicate", "near_dup"),
+            (near_duplicates.NearDuplicateIndex, "match_and_add", "near_dup"),
         ]
         saved = [(owner, name, owner.__dict__[name]) for owner, name, _ in patches]
         try:
@@ -197,7 +197,7 @@ class Breakdown:
         t = self.totals
         t["imaging"] = t["process_image"] - t["decode"]
         t["done"] = t["run"] - t["claim"] - t["copy"] - t["process_image"]
-        t["done"] -= t["thumb_write"] + t["analyze"] + t["near_dup"]
+        t["done"] -= t["thumb_write"] + t["analyze"] + t["near_dup"]  # near_dup runs inside it
         t["queue"] = t["all"] - t["intake"] - t["run"]
         return {key: 1000 * t[key] / len(files) for key, _ in self.STAGES}
 
@@ -285,7 +285,7 @@ def main() -> None:
             "· decode at 1/8 only, 1 thread",
             lambda: in_threads(pool1, decode, files),
         )
-        runs["decode4_2t"] = (
+        runs["draft_2t"] = (
             f"· decode at PhotoLot's draft ({PHOTOLOT_DRAFT} px → {draft_scale(files[0])}), "
             "2 threads",
             lambda: in_threads(pool2, lambda p: decode(p, PHOTOLOT_DRAFT), files),

@@ -285,7 +285,9 @@ def _process(
                 width, height = height, width
 
         thumb = base.copy()
-        thumb.thumbnail((thumb_size, thumb_size), Image.Resampling.LANCZOS)
+        # BICUBIC: Pillow's filters all antialias when shrinking, and after draft/reduce the
+        # step is small (under 2x for a JPEG), where it looks like LANCZOS for 2/3 the cost.
+        thumb.thumbnail((thumb_size, thumb_size), Image.Resampling.BICUBIC)
         out = BytesIO()
         thumb.save(out, "JPEG", quality=THUMB_QUALITY)
         grey = base.convert("L")
