@@ -15,13 +15,19 @@ Changed (DESIGN.md, "Stream protocol"):
 - pings: a named `ping` event `{"timestamp": ms}` after `ping_interval` seconds of silence,
   instead of `: ping` comments on a fixed timer (see `_ping`);
 - events are encoded by `sse.encode_event` (LF line ends) and a page of them goes out in
-  one write, instead of one write per `send()`.
+  one write, instead of one write per `send()`;
+- `write_nowait()`: the hub's broadcast writes a page to many streams from its own task,
+  without waiting. It only writes while the connection keeps up (its transport has not
+  asked writers to pause); the stream's own task then waits for it (`wait_writable()`)
+  with the same send deadline as any write.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import Iterator
 
 from aiohttp import hdrs
 from aiohttp.abc import AbstractStreamWriter
@@ -76,9 +82,56 @@ class PhotoLotEventStream(EventSourceResponse):
         deadline: TimeoutError once the stream is stopped and the transport aborted (a
         stalled peer never drains, so a graceful close would hang too);
         ConnectionResetError once the stream is stopped when the peer is gone."""
-        try:
+        with self._deadline():
             async with asyncio.timeout(self._send_timeout):
                 await self.write(chunk)
+
+    def write_nowait(self, chunk: bytes, now: float) -> bool:
+        """Write `chunk` now without waiting (the hub's broadcast; `now` is the loop's
+        time). False, with nothing written, when the stream cannot take it now: not
+        started, ended, its connection closing, or its transport asked writers to pause
+        (`congested`). The writer's own drain is skipped: the stream's task waits for the
+        connection instead (`wait_writable`), with the send deadline."""
+        writer = self._payload_writer
+        if writer is None or self._eof_sent:
+            return False
+        protocol = writer.protocol
+        transport = protocol.transport
+        if transport is None or transport.is_closing() or protocol.writing_paused:
+            return False
+        step = writer.write(chunk, drain=False)
+        try:
+            step.send(None)
+        except StopIteration:
+            self._last_write = now
+            return True
+        except ConnectionError:
+            return False
+        # Only a compressing writer or one with a chunk hook suspends before writing: we
+        # set up neither. Should it happen, nothing was written: the stream writes it.
+        step.close()
+        return False
+
+    @property
+    def congested(self) -> bool:
+        """The transport holds more than its high-water mark and asked writers to pause."""
+        writer = self._payload_writer
+        return writer is not None and writer.protocol.writing_paused
+
+    async def wait_writable(self) -> None:
+        """Wait until the connection takes writes again (at once when it does), with the
+        send deadline; fails like `send_chunk`."""
+        writer = self._payload_writer
+        if writer is None or not writer.protocol.writing_paused:
+            return
+        with self._deadline():
+            async with asyncio.timeout(self._send_timeout):
+                await writer.drain()
+
+    @contextlib.contextmanager
+    def _deadline(self) -> Iterator[None]:
+        try:
+            yield
         except ConnectionResetError:
             self.stop_streaming()
             raise
@@ -107,10 +160,11 @@ class PhotoLotEventStream(EventSourceResponse):
         # every `ping_interval` seconds from it. We don't ping from here: our pings are
         # named events sent only after silence, and they are written by the stream's own
         # task (stream.py, `_Stream._wait`), which already sleeps on ONE timer for news, the
-        # next ping (`ping_due`) and the maximum duration. A single writer keeps the order
-        # the protocol promises (after `complete`, `timeout` or `error` comes only the
-        # close, never a ping) and makes a stalled ping fail like any other write, in the
-        # task that has to stop; a second writing task would need its own way to tell it.
+        # next ping (`ping_due`, which the hub's writes push back too) and the maximum
+        # duration. That task is the only one that ends the stream, and it takes the stream
+        # off the hub's broadcast before it writes `complete`, `timeout` or `error`: after
+        # those comes only the close, never a ping nor a page. A stalled ping fails like any
+        # other write, in the task that has to stop.
         # So this task only marks the stream's lifetime: it runs until stop_streaming()
         # cancels it, which keeps wait(), is_connected() and `async with` meaningful.
         await asyncio.get_running_loop().create_future()
