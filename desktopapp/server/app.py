@@ -26,7 +26,7 @@ from desktopapp.server.context import CONTEXT, ServerContext
 from desktopapp.server.errors import error_middleware
 from desktopapp.server.hub import StreamHub
 from desktopapp.server.security import add_security_headers, security_middlewares
-from desktopapp.server.stream import stream_handler
+from desktopapp.server.stream import JournalPages, stream_handler
 from desktopapp.server.tickets import BrowserTickets
 
 STREAM_ROUTE = "batch-stream"
@@ -102,7 +102,8 @@ async def _stamp_headers(request: web.BaseRequest, response: web.StreamResponse)
 
 
 async def _on_startup(app: web.Application) -> None:
-    app[CONTEXT].hub.start()
+    ctx: ServerContext = app[CONTEXT]
+    ctx.hub.start(JournalPages(ctx))
 
 
 async def _on_shutdown(app: web.Application) -> None:

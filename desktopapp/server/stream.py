@@ -4,14 +4,21 @@
     snapshot (or the journal replayed after Last-Event-ID) → live journal rows →
     complete | timeout | error, then close;   `ping` after silence.
 
-A stream sleeps on its hub subscription; when the bus announces rows beyond its
-cursor it reads them from the journal, in pages, and writes each page in one
-chunk. Each write has a deadline: a client that stops reading is cut off alone.
+Each stream has its own task, `_Stream`. It writes the opening (retry, snapshot or
+replay), then goes *live* on the hub: while live, the hub's feed for the batch writes
+the new journal rows to it, one read and one encoding per page for all the batch's
+streams (hub.py), and the task only sleeps on ONE timer for a hand-back, the next ping
+and the maximum duration. When the hub hands the stream back (its client lags, it lacks
+rows, the batch finished or may be gone), the task waits for the connection, reads
+and writes what its client lacks itself, in pages, checks for `complete`, and goes live
+again. Each of the task's writes has a deadline: a client that stops reading is cut
+off alone.
 
 The response is aiohttp-sse's `EventSourceResponse`, fitted to this protocol
 (`event_stream.PhotoLotEventStream`: our headers, named pings after silence, page
-writes with the library's send deadline and TCP_USER_TIMEOUT). One task, `_Stream`,
-writes everything, pings included, so nothing ever follows the final event.
+writes with the library's send deadline and TCP_USER_TIMEOUT). The task is the only one
+that ends the stream, and it leaves the hub's broadcast before it writes `complete`,
+`timeout` or `error`, so nothing ever follows the final event.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +36,8 @@ from desktopapp import progress
 from desktopapp.server.context import ServerContext, context, parse_id
 from desktopapp.server.errors import ApiError
 from desktopapp.server.event_stream import PhotoLotEventStream
-from desktopapp.server.hub import Subscription
+from desktopapp.server.hub import CHECK, FINAL, Subscription
+from desktopapp.server.page_reads import Page
 from desktopapp.server.sse import encode_event, encode_retry, parse_last_event_id
 from desktopapp.state import BatchNotFound
 
@@ -74,7 +82,7 @@ async def stream_handler(request: web.Request) -> web.StreamResponse:
     ctx = context(request)
     batch_id = parse_id(request.match_info["batch_id"])
     resume = requested_resume(request)
-    subscription = ctx.hub.open(batch_id)  # before reading: no wake-up can be missed
+    subscription = ctx.hub.open(batch_id)  # before reading: the hub notes news from now on
     if subscription is None:
         raise ApiError(
             429,
@@ -92,6 +100,7 @@ async def stream_handler(request: web.Request) -> web.StreamResponse:
             send_timeout=ctx.stream.send_timeout, ping_interval=ctx.stream.ping_interval
         )
         await response.prepare(request)
+        subscription.response = response
         stream = _Stream(ctx, response, subscription)
         stream.opening = opening
         del opening  # the stream drops the snapshot once written: idle streams stay small
@@ -121,6 +130,32 @@ def _check_final(ctx: ServerContext, batch_id: int) -> FinalCheck:
     return FinalCheck(head, None)
 
 
+def read_page(
+    ctx: ServerContext, batch_id: int, cursor: int, *, fresh: bool = False
+) -> Awaitable[Page]:
+    """The journal rows after `cursor`, a page of them, shared (page_reads)."""
+    return ctx.page_reads.read(
+        batch_id,
+        cursor,
+        lambda: ctx.run(ctx.api.events_after, batch_id, cursor, ctx.stream.page_size),
+        fresh=fresh,
+    )
+
+
+class JournalPages:
+    """How the hub's feeds read the journal (hub.PageSource)."""
+
+    def __init__(self, ctx: ServerContext) -> None:
+        self.ctx = ctx
+        self.page_size = ctx.stream.page_size
+
+    def read_page(self, batch_id: int, cursor: int) -> Awaitable[Page]:
+        return read_page(self.ctx, batch_id, cursor, fresh=True)
+
+    def head_id(self, batch_id: int) -> Awaitable[int]:
+        return self.ctx.run(self.ctx.api.head_id, batch_id)
+
+
 class _Stream:
     def __init__(
         self,
@@ -138,7 +173,10 @@ class _Stream:
 
     async def run(self) -> None:
         try:
-            await self._run()
+            try:
+                await self._run()
+            finally:
+                self.ctx.hub.leave(self.subscription)  # whatever happens, the hub stops here
             await self._finish()
         except StreamClosed:
             pass
@@ -152,81 +190,95 @@ class _Stream:
 
     async def _run(self) -> None:
         deadline = self.loop.time() + self.config.max_duration
+        subscription = self.subscription
         opening, self.opening = self.opening, None
         assert opening is not None
-        cursor, final, resumed = opening.cursor, opening.final, not opening.chunk
+        subscription.cursor = opening.cursor
+        final, resumed = opening.final, not opening.chunk
         first_chunk = encode_retry(self.config.retry_ms) + opening.chunk
         del opening
         await self._write(first_chunk)
         del first_chunk
         if final:
             return
-        must_read = resumed or self.subscription.head > cursor
+        must_read = resumed  # a replay: the rows after the client's id, by this task
         check_final = resumed  # after a resume the current status is unknown: check it once
+        check_batch = False
         while True:
             if must_read:
-                cursor, final_seen = await self._catch_up(cursor)
-                check_final = check_final or final_seen
+                check_final = await self._catch_up() or check_final
+                must_read = False
+            if check_batch:  # news without rows: is the batch still there? (raises if not)
+                check_batch = False
+                if await self.ctx.run(self.ctx.api.head_id, self.batch_id) > subscription.cursor:
+                    must_read = True
+                    continue
             if check_final:
-                check = await self.ctx.run(_check_final, self.ctx, self.batch_id)
-                if check.head > cursor:  # more rows arrived meanwhile: read them first
+                check = await self.ctx.page_reads.shared(
+                    ("final", self.batch_id, subscription.cursor),
+                    lambda: self.ctx.run(_check_final, self.ctx, self.batch_id),
+                )
+                if check.head > subscription.cursor:  # more rows arrived meanwhile: read them
                     must_read = True
                     continue
                 if check.complete is not None:
                     await self._write(check.complete)
                     return
                 check_final = False
-            must_read = await self._wait(cursor, deadline)
-            if must_read is None:
+            handback = await self._wait(deadline)
+            if handback is None:
                 return
+            # Handed back (or the hub could not take us): the client may lag, may lack
+            # rows; the batch may have finished, or be gone.
+            await self._wait_writable()
+            must_read = True
+            check_final = check_final or bool(handback & FINAL)
+            check_batch = bool(handback & CHECK)
 
-    async def _catch_up(self, cursor: int) -> tuple[int, bool]:
-        """Write every journal row after `cursor`, a page per chunk; True if now final."""
-        final = False
-        page_size = self.config.page_size
-        while True:
-            page = await self.ctx.page_reads.read(
-                self.batch_id,
-                cursor,
-                lambda at=cursor: self.ctx.run(
-                    self.ctx.api.events_after, self.batch_id, at, page_size
-                ),
-            )
-            if page.count:
-                await self._write(page.chunk)
-                cursor = page.last_id
-                final = page.final
-            if page.count < page_size:
-                return cursor, final
-
-    async def _wait(self, cursor: int, deadline: float) -> bool | None:
-        """Sleep until news (True), or send ping / timeout; None: the stream must end."""
+    async def _catch_up(self) -> bool:
+        """Write every journal row after the cursor, a page per chunk; True if now final."""
         subscription = self.subscription
+        final = False
         while True:
-            now = self.loop.time()
-            if subscription.closing:
-                return None
-            if now >= deadline:
-                await self._write(encode_event("timeout", {"reconnect": True}))
-                return None
-            ping_at = self.response.ping_due  # ping_interval after the last write
-            if now >= ping_at:
-                await self._ping()
-                continue
-            try:
-                async with asyncio.timeout(min(ping_at, deadline) - now):
-                    await subscription.wake.wait()
-            except TimeoutError:
-                continue
-            subscription.wake.clear()
-            if subscription.closing:
-                return None
-            if subscription.head > cursor:
-                return True
-            # Woken without news beyond our cursor: rows we already read, or the batch
-            # was deleted (a deleter publishes too). head_id raises BatchNotFound then.
-            if await self.ctx.run(self.ctx.api.head_id, self.batch_id) > cursor:
-                return True
+            page = await read_page(self.ctx, self.batch_id, subscription.cursor)
+            chunk = page.after(subscription.cursor)  # a shared page may start earlier
+            if chunk:
+                await self._write(chunk)
+                subscription.cursor = page.last_id
+                final = page.final
+            if page.count < self.config.page_size:
+                return final
+
+    async def _wait(self, deadline: float) -> int | None:
+        """Live on the hub until it hands the stream back (the reasons, hub.READ etc.), or
+        send ping / timeout meanwhile; None: the stream must end."""
+        subscription = self.subscription
+        hub = self.ctx.hub
+        if not hub.go_live(subscription):
+            return None if subscription.closing or hub.closing else 0
+        try:
+            while True:
+                if subscription.closing:
+                    return None
+                if not subscription.live:
+                    return subscription.take_handback()
+                now = self.loop.time()
+                if now >= deadline:
+                    hub.leave(subscription)
+                    await self._write(encode_event("timeout", {"reconnect": True}))
+                    return None
+                ping_at = self.response.ping_due  # ping_interval after the last write
+                if now >= ping_at:
+                    await self._ping()
+                    continue
+                try:
+                    async with asyncio.timeout(min(ping_at, deadline) - now):
+                        await subscription.wake.wait()
+                except TimeoutError:
+                    continue
+                subscription.wake.clear()
+        finally:
+            hub.leave(subscription)
 
     async def _write(self, chunk: bytes) -> None:
         with self._sending():
@@ -235,6 +287,10 @@ class _Stream:
     async def _ping(self) -> None:
         with self._sending():
             await self.response.send_ping()
+
+    async def _wait_writable(self) -> None:
+        with self._sending():
+            await self.response.wait_writable()
 
     @contextlib.contextmanager
     def _sending(self) -> Iterator[None]:
