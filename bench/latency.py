@@ -10,7 +10,8 @@ process. A publisher thread plays a worker: each commit is a real `WriteTransact
 that updates one photo of a live batch and journals its `progress` delta
 (`record_progress`); the time is taken right after COMMIT (an `after_commit` callback,
 before the bus is told). Everything after that is PhotoLot's own path: bus → hub →
-stream task → journal read → SSE encoding → socket. Commits come at `--rate` per second
+the batch's feed: one journal read and one SSE encoding → a write to every live stream's
+socket. Commits come at `--rate` per second
 (jittered ±50 %); the default, 60/s, is what the real pipeline produces on 12-MP photos
 with 2 workers (about 32 photos/s, two events each). Every commit is one event for every
 subscriber, so the server's work grows with rate × subscribers.
