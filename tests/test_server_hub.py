@@ -13,7 +13,7 @@ from desktopapp import journal
 from desktopapp.core import Core
 from desktopapp.journal import WriteTransaction
 from desktopapp.server import StreamConfig
-from desktopapp.server.page_reads import encode_page
+from desktopapp.server.page_reads import PageReads, encode_page
 from tests.conftest import wait_until_final
 from tests.test_server_support import WAIT, Harness, StreamReader
 
@@ -61,6 +61,37 @@ def test_a_page_gives_the_rows_after_any_cursor_inside_it() -> None:
     assert page.after(7) == page.after(5)
     assert page.after(9) == encode_page(rows[2:], 9).chunk
     assert page.after(12) == page.after(99) == b""
+
+
+async def test_a_shared_read_outlives_the_caller_that_started_it() -> None:
+    reads = PageReads()
+    started, release = asyncio.Event(), asyncio.Event()
+    calls: list[int] = []
+    rows: list[journal.JournalEntry] = []
+
+    async def fetch() -> list[journal.JournalEntry]:
+        calls.append(1)
+        started.set()
+        await release.wait()
+        return list(rows)
+
+    first = asyncio.ensure_future(reads.read(1, 0, fetch))
+    await asyncio.wait_for(started.wait(), WAIT)
+    second = asyncio.ensure_future(reads.read(1, 0, fetch))
+    first.cancel()  # its client left: the read goes on for the others
+    rows.append(journal.JournalEntry(7, 1, "t", {"status": "PROCESSING"}))
+    release.set()
+    page = await asyncio.wait_for(second, WAIT)
+    assert (page.count, page.last_id) == (1, 7) and len(calls) == 1
+    assert first.cancelled()
+    assert await reads.read(1, 0, fetch) is page  # kept a while for late comers
+    assert (await reads.read(1, 0, fetch, fresh=True)).count == 1 and len(calls) == 2
+
+    rows.clear()  # nothing after 7
+    empty = await reads.read(1, 7, fetch)
+    assert empty.count == 0 and len(calls) == 3
+    await reads.read(1, 7, fetch)  # an empty page is never kept: the next read is real
+    assert len(calls) == 4
 
 
 async def test_streams_opening_while_rows_pour_in_get_each_row_exactly_once(
