@@ -36,6 +36,7 @@ from desktopapp.ui.progress_widget import BatchProgressWidget
 from desktopapp.ui.services import DesktopServices
 from desktopapp.ui.sidebar import EmptyState, Sidebar
 from desktopapp.ui.sse_client import SseClient
+from desktopapp.ui.throttle import Throttle
 from desktopapp.ui.thumbnails import ThumbnailLoader
 from desktopapp.ui.ui_settings import UiSettings
 
@@ -68,6 +69,9 @@ class MainWindow(QMainWindow):
             client_factory or (lambda batch_id: SseClient(api.base_url, api.token, batch_id)),
             self,
         )
+        # history rows follow their batches at most every 100 ms (Throttle's docstring)
+        self._history_pending: dict[int, dict[str, Any]] = {}
+        self._history_throttle = Throttle(self._flush_history, parent=self)
         self.monitor.batchUpdated.connect(self._on_batch_updated)
         self.monitor.batchFinished.connect(self._on_batch_finished)
         self.setWindowTitle(self.tr_("app.name"))
@@ -195,9 +199,18 @@ class MainWindow(QMainWindow):
             self.show_batch(int(batch_id))
 
     def _on_batch_updated(self, batch_id: int, fields: dict[str, Any]) -> None:
-        self.history_model.update(
-            batch_id, **{key: value for key, value in fields.items() if value is not None}
-        )
+        known = {key: value for key, value in fields.items() if value is not None}
+        self._history_pending.setdefault(batch_id, {}).update(known)
+        if is_final(known.get("status")):
+            self._flush_history()
+        else:
+            self._history_throttle.request()
+
+    def _flush_history(self) -> None:
+        self._history_throttle.cancel()
+        pending, self._history_pending = self._history_pending, {}
+        for batch_id, fields in pending.items():
+            self.history_model.update(batch_id, **fields)
         self._update_history_empty()
 
     def _on_batch_finished(self, batch_id: int, final: dict[str, Any]) -> None:

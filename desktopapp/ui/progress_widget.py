@@ -33,12 +33,14 @@ from desktopapp.ui.api_client import ApiClient, ApiResult
 from desktopapp.ui.batch_state import is_final
 from desktopapp.ui.i18n import Translator
 from desktopapp.ui.icons import set_icon
+from desktopapp.ui.list_view import RowUpdatesListView
 from desktopapp.ui.live_indicator import LiveIndicator
 from desktopapp.ui.photo_delegate import PhotoDelegate, SpinnerAnimator, SpinnerClock
 from desktopapp.ui.photo_model import PhotoListModel
 from desktopapp.ui.services import DesktopServices
 from desktopapp.ui.sse_client import Connection, SseClient
 from desktopapp.ui.summary_widget import InventorySummary
+from desktopapp.ui.throttle import Throttle
 from desktopapp.ui.thumbnails import ThumbnailLoader
 from desktopapp.ui.widgets import (
     Card,
@@ -70,6 +72,7 @@ class BatchProgressWidget(QWidget):
         self._client: SseClient | None = None
         self._retrying = False
         self.model = PhotoListModel(translator, thumbnails, self)
+        self._render_throttle = Throttle(self._render_all, parent=self)
         self._build()
 
     # -- layout ------------------------------------------------------------------------
@@ -156,7 +159,7 @@ class BatchProgressWidget(QWidget):
         heading.addWidget(self.photo_count)
         heading.addStretch(1)
         pbox.addLayout(heading)
-        self.list = QListView(photos)
+        self.list = RowUpdatesListView(photos)
         self.list.setModel(self.model)
         self._clock = SpinnerClock()
         self.delegate = PhotoDelegate(self._clock, self.list)
@@ -194,8 +197,8 @@ class BatchProgressWidget(QWidget):
                 signal.connect(slot)
         self.model.set_state(client.state if client is not None else None)
         self.bar.set_percent(client.state.progress if client else 0, animate=False)
-        self._render_header()
-        self._render_connection()
+        self._render_throttle.cancel()
+        self._render_all()
         self.spinner.refresh()
 
     def _connections(self) -> list[tuple[Any, Any]]:
@@ -208,15 +211,23 @@ class BatchProgressWidget(QWidget):
         ]
 
     def _on_state_changed(self, change: dict[str, Any]) -> None:
-        self.model.apply_change(change)
+        self.model.apply_change(change)  # rows: Qt repaints only those on screen
         self.spinner.refresh()
-        self._render_header()
-        self._render_connection()
+        client = self._client
+        if client is not None and is_final(client.state.status):
+            self._render_throttle.cancel()
+            self._render_all()  # the final figures show at once
+        else:
+            self._render_throttle.request()
 
     def _on_connection_changed(self, *_args: Any) -> None:
         self._render_connection()
 
     # -- rendering ----------------------------------------------------------------------
+    def _render_all(self) -> None:
+        self._render_header()
+        self._render_connection()
+
     def counter_values(self) -> dict[str, int]:
         return {key: tile.value() for key, tile in self.counters.items()}
 
@@ -342,6 +353,7 @@ class BatchProgressWidget(QWidget):
             self.message.emit("error", self._tr("action.exportError", message=file.errorString()))
 
     def shutdown(self) -> None:
+        self._render_throttle.cancel()
         self.spinner.stop()
         self.bar.stop_animation()
         self.set_client(None)

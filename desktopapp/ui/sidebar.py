@@ -18,6 +18,7 @@ from desktopapp.ui.drop_zone import DropZone
 from desktopapp.ui.history import BatchHistoryModel, HistoryDelegate
 from desktopapp.ui.i18n import Translator
 from desktopapp.ui.icons import app_icon
+from desktopapp.ui.list_view import RowUpdatesListView
 from desktopapp.ui.widgets import muted_label
 
 
@@ -48,7 +49,7 @@ class Sidebar(QWidget):
         heading.setContentsMargins(4, 6, 0, 0)
         box.addWidget(heading)
         self.history_model = BatchHistoryModel(tr, self)
-        self.history = QListView(self)
+        self.history = RowUpdatesListView(self)
         self.history.setModel(self.history_model)
         self.history.setItemDelegate(HistoryDelegate(tr, self.history))
         self.history.setFrameShape(QListView.Shape.NoFrame)
