@@ -21,6 +21,7 @@ from peewee import SqliteDatabase
 from desktopapp.db import ERROR, PENDING, PROCESSING, Photo
 from desktopapp.events import EventBus
 from desktopapp.journal import WriteTransaction
+from desktopapp.thread_priority import lower_current_thread_priority
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,9 @@ class _WakeableWorker(Worker):
         super().__init__(*args, **kwargs)
         self._wake = wake
         self._seen = wake.generation()
+
+    def initialize(self) -> None:  # on the worker thread, before its first task
+        lower_current_thread_priority()
 
     def loop(self, now: object = None) -> None:
         self._seen = self._wake.generation()  # before looking at the queue: no lost wake-up

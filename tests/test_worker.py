@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import errno
+import os
 import shutil
+import sys
+import threading
 from collections import defaultdict
 
-from desktopapp import journal, pipeline
+import pytest
+
+from desktopapp import journal, pipeline, thread_priority
 from desktopapp.db import Event, Photo
 from tests.conftest import wait_until_final
 from tests.helpers import make_photo, make_photos
@@ -127,3 +132,16 @@ def test_every_state_change_has_its_journal_row(core, tmp_path):
     result = core.create_batch(make_photos(tmp_path / "drop", 5))
     wait_until_final(core, result.batch_id)
     assert Event.select().where(Event.batch == result.batch_id).count() == 1 + 5 * 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_worker_threads_run_at_a_lower_priority_than_the_window(core, tmp_path):
+    result = core.create_batch(make_photos(tmp_path / "drop", 4))
+    wait_until_final(core, result.batch_id)  # every worker has started by now
+    workers = [t for t in threading.enumerate() if t.name.startswith("Worker-")]
+    assert len(workers) == 2
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    for worker in workers:
+        assert worker.native_id is not None
+        nice = os.getpriority(os.PRIO_PROCESS, worker.native_id)
+        assert nice == min(19, own + thread_priority.NICE_INCREMENT)
