@@ -243,9 +243,10 @@ class InProcess:
     workers = 2
 
     def __init__(self, data: Path) -> None:
-        from desktopapp.app import LocalServices
+        from desktopapp.app import LocalServices, share_gil_with_gui
         from desktopapp.settings import Settings
 
+        share_gil_with_gui()  # as run_gui does
         settings = Settings(data_dir=data, workers=self.workers, port=0)
         self.services = LocalServices(settings).start()
         self.base_url, self.token = self.services.base_url, self.services.token
