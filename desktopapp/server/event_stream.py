@@ -19,13 +19,16 @@ Changed (DESIGN.md, "Stream protocol"):
 - `write_nowait()`: the hub's broadcast writes a page to many streams from its own task,
   without waiting. It only writes while the connection keeps up (its transport has not
   asked writers to pause); the stream's own task then waits for it (`wait_writable()`)
-  with the same send deadline as any write.
+  with the same send deadline as any write. It runs aiohttp's `StreamWriter.write`
+  coroutine to its end without a loop turn (it only waits to drain, which it turns off);
+  tests/test_server_broadcast.py fails if an aiohttp release changes that.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Iterator
 
@@ -35,6 +38,8 @@ from aiohttp.web import BaseRequest
 from aiohttp_sse import EventSourceResponse
 
 from desktopapp.server.sse import encode_event
+
+log = logging.getLogger(__name__)
 
 STREAM_HEADERS = {
     hdrs.CONTENT_TYPE: "text/event-stream; charset=utf-8",
@@ -99,6 +104,7 @@ class PhotoLotEventStream(EventSourceResponse):
         transport = protocol.transport
         if transport is None or transport.is_closing() or protocol.writing_paused:
             return False
+        before = writer.output_size
         step = writer.write(chunk, drain=False)
         try:
             step.send(None)
@@ -107,10 +113,15 @@ class PhotoLotEventStream(EventSourceResponse):
             return True
         except ConnectionError:
             return False
-        # Only a compressing writer or one with a chunk hook suspends before writing: we
-        # set up neither. Should it happen, nothing was written: the stream writes it.
+        # It waits. Only a compressing writer or one with a chunk hook does (before it
+        # writes), and we set up neither: this is an aiohttp we do not know. Should it wait
+        # after writing, the bytes are out: False would make the stream write them again.
         step.close()
-        return False
+        written = writer.output_size != before
+        _warn_once(written)
+        if written:
+            self._last_write = now
+        return written
 
     @property
     def congested(self) -> bool:
@@ -168,3 +179,17 @@ class PhotoLotEventStream(EventSourceResponse):
         # So this task only marks the stream's lifetime: it runs until stop_streaming()
         # cancels it, which keeps wait(), is_connected() and `async with` meaningful.
         await asyncio.get_running_loop().create_future()
+
+
+_warned = False
+
+
+def _warn_once(written: bool) -> None:
+    global _warned
+    if not _warned:
+        _warned = True
+        log.warning(
+            "aiohttp's StreamWriter.write waited %s: the stream hub %s; check this aiohttp",
+            "after writing" if written else "before writing",
+            "stopped it there" if written else "lets each stream write for itself (slower)",
+        )
