@@ -1,7 +1,7 @@
 """The hub's broadcast writes through aiohttp without waiting (event_stream.write_nowait).
 That leans on how aiohttp's writer behaves, so these tests fail loudly if an aiohttp
 release changes it, instead of the server silently falling back to one write per stream,
-or repeating rows. Real servers, real sockets."""
+repeating rows, or leaving a stream without `complete`. Real servers, real sockets."""
 
 from __future__ import annotations
 
@@ -10,12 +10,25 @@ import logging
 
 from aiohttp.http_writer import StreamWriter
 
+from desktopapp.core import Core
+from desktopapp.db import DONE, Photo
+from desktopapp.journal import WriteTransaction
 from desktopapp.server import event_stream
 from desktopapp.server.event_stream import PhotoLotEventStream
 from tests.test_server_hub import assert_exactly_the_journal, commit, progress_ids, wait_live
-from tests.test_server_support import Harness, StreamReader
+from tests.test_server_support import WAIT, Harness, StreamReader
 
 pytest_plugins = ["tests.test_server_support"]
+
+
+def finish(core: Core, batch_id: int) -> int:
+    """Every photo of the batch DONE, journaled like a worker does: the batch is COMPLETED."""
+    with WriteTransaction(core.db, core.bus) as tx:
+        photos = list(Photo.select().where(Photo.batch == batch_id))
+        for photo in photos:
+            photo.status = DONE
+            photo.save()
+        return tx.record_progress(batch_id, "photo.done", photos)
 
 
 async def live_streams(harness: Harness, batch_id: int, count: int) -> list[StreamReader]:
@@ -24,6 +37,14 @@ async def live_streams(harness: Harness, batch_id: int, count: int) -> list[Stre
         await stream.next()
     await wait_live(harness, batch_id, count)
     return streams
+
+
+async def assert_complete_after_every_row(harness: Harness, batch_id: int, streams) -> None:
+    for stream in streams:
+        events = await stream.rest()
+        assert events and events[-1].type == "complete" and stream.eof, [e.type for e in events]
+        assert events[-1].json()["status"] == "COMPLETED"
+        assert_exactly_the_journal(harness, batch_id, stream)
 
 
 async def test_live_streams_get_news_from_the_broadcast_alone(
@@ -78,3 +99,27 @@ async def test_a_writer_that_yields_after_writing_repeats_no_row(
         "aiohttp's StreamWriter.write waited after writing: the stream hub stopped it there; "
         "check this aiohttp"
     ]
+
+
+async def test_a_failing_broadcast_is_logged_and_every_stream_still_completes(
+    harness: Harness, photos, monkeypatch, caplog
+):
+    """A write that raises mid-broadcast (some streams have the page, some not) is a bug to
+    report, and each stream then serves itself, `complete` included."""
+    library_write_nowait = PhotoLotEventStream.write_nowait
+    broadcasts: set[float] = set()
+
+    def first_write_only(self, chunk: bytes, now: float) -> bool:
+        if now in broadcasts:  # the second stream of a broadcast
+            raise RuntimeError("unexpected writer state")
+        broadcasts.add(now)
+        return library_write_nowait(self, chunk, now)
+
+    monkeypatch.setattr(PhotoLotEventStream, "write_nowait", first_write_only)
+    batch_id = await harness.create_batch(photos[:2])
+    streams = await live_streams(harness, batch_id, 3)
+    with caplog.at_level(logging.ERROR, logger="desktopapp.server.hub"):
+        await asyncio.get_running_loop().run_in_executor(None, finish, harness.core, batch_id)
+        await asyncio.wait_for(assert_complete_after_every_row(harness, batch_id, streams), WAIT)
+    errors = [r for r in caplog.records if r.name == "desktopapp.server.hub"]
+    assert errors and errors[0].levelno == logging.ERROR and errors[0].exc_info

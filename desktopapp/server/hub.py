@@ -24,7 +24,9 @@ its `wake`) when:
 - its cursor is behind the page, or the read failed (READ): the task reads itself;
 - the page it got ends with a finished batch (FINAL): the task checks for `complete`;
 - news came without new rows and the batch is gone or could not be checked (CHECK): the
-  task checks the batch itself (and says `batch_not_found`).
+  task checks the batch itself (and says `batch_not_found`);
+- the broadcast itself failed (a bug, logged; READ | FINAL): some streams may have the
+  page, others not, and each task serves itself.
 
 Everything here runs on the server loop and a broadcast never awaits, so a stream is
 never written by the feed and its task at once, and ids stay in order without gap or
@@ -311,37 +313,46 @@ class StreamHub:
         assert source is not None
         try:
             while feed.live:
-                try:
-                    if feed.pending:
-                        feed.pending = False
-                        assert feed.position is not None
-                        feed.reading = True
-                        try:
-                            page = await source.read_page(feed.batch_id, feed.position)
-                        finally:
-                            feed.reading = False
-                        self._broadcast(feed, page)
-                        if page.count >= source.page_size or (
-                            page.count and feed.announced > feed.position
-                        ):
-                            feed.pending = True  # more rows than a page, or news meanwhile
-                    elif feed.check:
-                        feed.check = False
-                        try:
-                            head = await source.head_id(feed.batch_id)
-                        except Exception:  # gone (BatchNotFound) or unknown: each stream says
-                            self._hand_back_all(feed, CHECK)
-                        else:
-                            if feed.position is not None and head > feed.position:
-                                feed.pending = True
-                    else:
-                        return
-                except Exception:  # a failed read: each stream reads (and reports) itself
-                    log.debug("broadcast of batch %s failed", feed.batch_id, exc_info=True)
-                    self._hand_back_all(feed, READ)
+                if feed.pending:
+                    feed.pending = False
+                    await self._read(feed, source)
+                elif feed.check:
+                    feed.check = False
+                    await self._check(feed, source)
+                else:
+                    return
         finally:
             if feed.task is asyncio.current_task():
                 feed.task = None
+
+    async def _read(self, feed: _Feed, source: PageSource) -> None:
+        assert feed.position is not None
+        feed.reading = True
+        try:
+            page = await source.read_page(feed.batch_id, feed.position)
+        except Exception:  # each stream reads (and reports) for itself
+            log.debug("journal read of batch %s failed", feed.batch_id, exc_info=True)
+            self._hand_back_all(feed, READ)
+            return
+        finally:
+            feed.reading = False
+        try:
+            self._broadcast(feed, page)
+        except Exception:  # a bug: some streams may have got the page, a final one maybe
+            log.exception("broadcast to the streams of batch %s failed", feed.batch_id)
+            self._hand_back_all(feed, READ | FINAL)
+            return
+        if page.count >= source.page_size or (page.count and feed.announced > feed.position):
+            feed.pending = True  # more rows than a page, or news meanwhile
+
+    async def _check(self, feed: _Feed, source: PageSource) -> None:
+        try:
+            head = await source.head_id(feed.batch_id)
+        except Exception:  # gone (BatchNotFound) or unknown: each stream checks for itself
+            self._hand_back_all(feed, CHECK)
+        else:
+            if feed.position is not None and head > feed.position:
+                feed.pending = True
 
     def _broadcast(self, feed: _Feed, page: Page) -> None:
         """Write `page` to every live stream that lacks its rows, now; hand back the rest."""
