@@ -355,3 +355,41 @@ async def test_shutdown_ends_live_streams_at_once(make_harness, photos) -> None:
     assert time.monotonic() - started < 1.0
     await asyncio.wait_for(harness.hub.wait_for_count(lambda n: n == 0), WAIT)
     assert (await harness.get(f"/api/batches/{batch_id}/stream")).status == 429
+
+
+async def test_a_stream_opening_while_its_batch_is_deleted_gets_the_error_too(
+    idle_core: Core, make_harness, photos
+) -> None:
+    """The hub finds the batch gone while serving a live stream; a stream that was not live
+    then (opening, catching up) must not go live on the gone batch and wait for news."""
+    from desktopapp.db import Batch
+    from desktopapp.server.queries import snapshot_at_head
+
+    gated = threading.Event()
+    gate = threading.Event()
+    entered = threading.Event()
+
+    def gated_snapshot(batch_id: int):
+        result = snapshot_at_head(idle_core.db, batch_id)
+        if gated.is_set():
+            entered.set()
+            gate.wait(WAIT)
+        return result
+
+    harness = await make_harness(api_overrides={"snapshot_at_head": gated_snapshot})
+    batch_id = await harness.create_batch(photos[:1])
+    live = await harness.open_stream(batch_id)
+    await live.next()
+    await wait_live(harness, batch_id, 1)
+
+    gated.set()
+    opening = asyncio.ensure_future(harness.open_stream(batch_id))
+    assert await asyncio.to_thread(entered.wait, WAIT)  # its snapshot is read, not yet sent
+    Batch.delete_by_id(batch_id)
+    harness.core.bus.publish(batch_id, 0)
+    assert [e.json()["code"] for e in await live.rest()] == ["batch_not_found"]
+    gate.set()
+    late = await opening
+    events = await late.rest(timeout=5)
+    assert [e.type for e in events] == ["progress", "error"]
+    assert events[1].json()["code"] == "batch_not_found"

@@ -24,7 +24,8 @@ its `wake`) when:
 - its cursor is behind the page, or the read failed (READ): the task reads itself;
 - the page it got ends with a finished batch (FINAL): the task checks for `complete`;
 - news came without new rows and the batch is gone or could not be checked (CHECK): the
-  task checks the batch itself (and says `batch_not_found`);
+  task checks the batch itself (and says `batch_not_found`); once the feed knows the batch
+  is gone, a stream that tries to go live is told CHECK at once;
 - the broadcast itself failed (a bug, logged; READ | FINAL): some streams may have the
   page, others not, and each task serves itself.
 
@@ -46,6 +47,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol
 
 from desktopapp.events import EventBus
+from desktopapp.state import BatchNotFound
 
 if TYPE_CHECKING:
     from desktopapp.server.event_stream import PhotoLotEventStream
@@ -67,7 +69,9 @@ class PageSource(Protocol):
 
     def read_page(self, batch_id: int, cursor: int) -> Awaitable[Page]: ...
 
-    def head_id(self, batch_id: int) -> Awaitable[int]: ...
+    def head_id(self, batch_id: int) -> Awaitable[int]:
+        """Raises state.BatchNotFound once the batch is deleted."""
+        ...
 
 
 class Subscription:
@@ -96,6 +100,7 @@ class _Feed:
         "announced",
         "batch_id",
         "check",
+        "gone",
         "live",
         "pending",
         "position",
@@ -113,6 +118,7 @@ class _Feed:
         self.pending = False  # news beyond `position`: read
         self.check = False  # news not beyond `position` (a late one, or a deletion): check
         self.reading = False  # a read from `position` is in flight
+        self.gone = False  # the batch was deleted: no stream may go live on it
         self.task: asyncio.Task[None] | None = None  # the reader, while it has work
 
 
@@ -212,7 +218,8 @@ class StreamHub:
     def go_live(self, subscription: Subscription) -> bool:
         """The stream's task goes idle with its client at `subscription.cursor`: from now on
         the feed writes its rows. False when the feed cannot serve that cursor (it already
-        wrote later rows to others): the task reads what it lacks, then tries again."""
+        wrote later rows to others: the task reads what it lacks, then tries again) or the
+        batch is gone (`handback` says CHECK)."""
         feed = self._feeds.get(subscription.batch_id)
         if (
             feed is None
@@ -221,6 +228,9 @@ class StreamHub:
             or subscription.response is None
             or subscription not in feed.subscriptions
         ):
+            return False
+        if feed.gone:  # the stream checks the batch itself, and says so
+            subscription.handback |= CHECK
             return False
         cursor = subscription.cursor
         if feed.position is None or not (feed.live or feed.reading):
@@ -348,7 +358,11 @@ class StreamHub:
     async def _check(self, feed: _Feed, source: PageSource) -> None:
         try:
             head = await source.head_id(feed.batch_id)
-        except Exception:  # gone (BatchNotFound) or unknown: each stream checks for itself
+        except BatchNotFound:  # for good: batch ids are never reused
+            feed.gone = True
+            self._hand_back_all(feed, CHECK)
+        except Exception:  # unknown: each stream checks (and reports) for itself
+            log.debug("check of batch %s failed", feed.batch_id, exc_info=True)
             self._hand_back_all(feed, CHECK)
         else:
             if feed.position is not None and head > feed.position:

@@ -255,7 +255,7 @@ class _Stream:
         subscription = self.subscription
         hub = self.ctx.hub
         if not hub.go_live(subscription):
-            return None if subscription.closing or hub.closing else 0
+            return None if subscription.closing or hub.closing else subscription.take_handback()
         try:
             while True:
                 if subscription.closing:
