@@ -8,7 +8,16 @@ server's intake, not here. `set_accepting(False)` refuses drops (while quitting)
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QFont, QPainter, QPalette, QPen
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QPainter,
+    QPalette,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import QBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktopapp.ui import theme
@@ -39,6 +48,7 @@ class DropZone(QWidget):
         super().__init__(parent)
         self._tr = translator
         self._hover = False
+        self._icons: dict[tuple[bool, int, float], QPixmap] = {}
         self._busy = False
         self.accepting = True
         self.setAcceptDrops(True)
@@ -122,14 +132,21 @@ class DropZone(QWidget):
         return self._busy
 
     def _refresh_icon(self) -> None:
-        color = (
-            self.palette().color(QPalette.ColorRole.Highlight)
-            if self._hover
-            else (theme.secondary_text(self.palette()))
-        )
-        self.icon.setPixmap(
-            line_icon("drop", color).pixmap(QSize(40, 40), self.devicePixelRatioF())
-        )
+        """The arrow, accent-coloured while a drag hovers (pixmaps kept per look)."""
+        palette, dpr = self.palette(), self.devicePixelRatioF()
+        key = (self._hover, palette.cacheKey(), dpr)
+        pixmap = self._icons.get(key)
+        if pixmap is None:
+            color = (
+                palette.color(QPalette.ColorRole.Highlight)
+                if self._hover
+                else theme.secondary_text(palette)
+            )
+            pixmap = line_icon("drop", color).pixmap(QSize(40, 40), dpr)
+            if len(self._icons) > 8:  # palettes come and go (theme switches)
+                self._icons.clear()
+            self._icons[key] = pixmap
+        self.icon.setPixmap(pixmap)
 
     def _set_hover(self, hover: bool) -> None:
         if hover != self._hover:

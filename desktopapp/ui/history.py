@@ -107,10 +107,31 @@ class BatchHistoryModel(QAbstractListModel):
         return None
 
 
+class _HistoryFonts:
+    """Fonts and metrics of one base font, made once instead of for every painted row."""
+
+    def __init__(self, base: QFont) -> None:
+        self.badge = QFont(base)
+        self.badge.setWeight(QFont.Weight.Bold)
+        self.badge.setPointSizeF(max(6.5, self.badge.pointSizeF() * 0.75))
+        self.badge_metrics = QFontMetrics(self.badge)
+        self.title = QFont(base)
+        self.title.setWeight(QFont.Weight.DemiBold)
+        self.title_metrics = QFontMetrics(self.title)
+        self.metrics = QFontMetrics(base)
+
+
 class HistoryDelegate(QStyledItemDelegate):
     def __init__(self, translator: Translator, parent: Any = None) -> None:
         super().__init__(parent)
         self._tr = translator
+        self._fonts: dict[str, _HistoryFonts] = {}
+
+    def _fonts_for(self, font: QFont) -> _HistoryFonts:
+        fonts = self._fonts.get(font.key())
+        if fonts is None:
+            fonts = self._fonts[font.key()] = _HistoryFonts(font)
+        return fonts
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         metrics = QFontMetrics(option.font)
@@ -138,10 +159,8 @@ class HistoryDelegate(QStyledItemDelegate):
         progress = int(batch.get("progress") or 0)
 
         # badge (top right)
-        badge_font = QFont(option.font)
-        badge_font.setWeight(QFont.Weight.Bold)
-        badge_font.setPointSizeF(max(6.5, badge_font.pointSizeF() * 0.75))
-        badge_metrics = QFontMetrics(badge_font)
+        fonts = self._fonts_for(option.font)
+        badge_font, badge_metrics = fonts.badge, fonts.badge_metrics
         label = self._tr.status(status)
         badge_w = badge_metrics.horizontalAdvance(label) + 14
         badge_h = badge_metrics.height() + 4
@@ -155,10 +174,7 @@ class HistoryDelegate(QStyledItemDelegate):
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
 
         # title and subline
-        title_font = QFont(option.font)
-        title_font.setWeight(QFont.Weight.DemiBold)
-        metrics = QFontMetrics(option.font)
-        title_metrics = QFontMetrics(title_font)
+        title_font, title_metrics, metrics = fonts.title, fonts.title_metrics, fonts.metrics
         painter.setFont(title_font)
         painter.setPen(text)
         title_rect = QRect(

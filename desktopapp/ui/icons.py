@@ -56,7 +56,9 @@ def _svg(name: str, color: QColor, stroke: float = 1.8) -> bytes:
 
 
 class _SvgIconEngine(QIconEngine):
-    """Renders an SVG at the requested size; a dimmer colour when disabled."""
+    """Renders an SVG at the requested size; a dimmer colour when disabled. Pixmaps are
+    kept per size and mode: buttons repaint with every header update, and rendering the
+    SVG again each time cost the GUI thread milliseconds while a batch streamed in."""
 
     def __init__(self, name: str, normal: QColor, disabled: QColor) -> None:
         super().__init__()
@@ -66,6 +68,7 @@ class _SvgIconEngine(QIconEngine):
             False: QSvgRenderer(QByteArray(_svg(name, normal))),
             True: QSvgRenderer(QByteArray(_svg(name, disabled))),
         }
+        self._pixmaps: dict[tuple[int, int, bool], QPixmap] = {}
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
         side = min(rect.width(), rect.height())
@@ -75,13 +78,19 @@ class _SvgIconEngine(QIconEngine):
         self._renderers[mode == QIcon.Mode.Disabled].render(painter, square)
 
     def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        key = (size.width(), size.height(), mode == QIcon.Mode.Disabled)
+        cached = self._pixmaps.get(key)
+        if cached is not None:
+            return QPixmap(cached)  # implicitly shared: no copy of the pixels
         pixmap = QPixmap(size)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.paint(painter, QRect(0, 0, size.width(), size.height()), mode, state)
         painter.end()
-        return pixmap
+        if len(self._pixmaps) < 16:
+            self._pixmaps[key] = pixmap
+        return QPixmap(pixmap)
 
     def scaledPixmap(
         self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float

@@ -36,13 +36,31 @@ class SpinnerClock:
         return (self._elapsed.elapsed() * 0.4) % 360.0
 
 
+class _Fonts:
+    """The fonts and metrics of one base font (QFont/QFontMetrics made once, not per row)."""
+
+    def __init__(self, base: QFont) -> None:
+        self.base = QFont(base)
+        self.name = QFont(base)
+        self.name.setWeight(QFont.Weight.DemiBold)
+        self.metrics = QFontMetrics(self.base)
+        self.name_metrics = QFontMetrics(self.name)
+
+
 class PhotoDelegate(QStyledItemDelegate):
+    """Paints a row with as few Qt calls as it can: on the GUI thread every call into Qt
+    gives the GIL away and takes it back, a wait each time the workers hold it. So the
+    fonts are made once per base font, and the status icons and the empty thumbnail tile
+    are drawn once per look into small pixmaps (the spinner alone is drawn live)."""
+
     def __init__(self, clock: SpinnerClock, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._clock = clock
+        self._fonts: dict[str, _Fonts] = {}
+        self._tiles: dict[tuple, QPixmap] = {}  # (kind, status, palette, dpr) → pixmap
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        metrics = QFontMetrics(option.font)
+        metrics = self._fonts_for(option.font).metrics
         height = max(THUMB, metrics.height() * 2 + 4) + 2 * PAD_Y
         return QSize(320, height)
 
@@ -50,61 +68,89 @@ class PhotoDelegate(QStyledItemDelegate):
         """Where the status icon sits in a row's rectangle (the spinner repaints only this)."""
         return QRect(rect.right() - STATUS_WIDTH - PAD_X, rect.top(), ICON + 4, rect.height())
 
+    def _fonts_for(self, font: QFont) -> _Fonts:
+        key = font.key()
+        fonts = self._fonts.get(key)
+        if fonts is None:
+            fonts = self._fonts[key] = _Fonts(font)
+        return fonts
+
+    def _tile(self, kind: str, status: str | None, palette: QPalette, dpr: float) -> QPixmap:
+        """A status icon (kind "icon") or the empty thumbnail tile ("placeholder")."""
+        key = (kind, status, palette.cacheKey(), dpr)
+        pixmap = self._tiles.get(key)
+        if pixmap is None:
+            side = ICON if kind == "icon" else THUMB
+            pixmap = QPixmap(round(side * dpr), round(side * dpr))
+            pixmap.setDevicePixelRatio(dpr)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            tile = QPainter(pixmap)
+            tile.setRenderHint(QPainter.RenderHint.Antialiasing)
+            box = QRectF(0, 0, side, side)
+            if kind == "icon":
+                paint_status_icon(tile, box, status, 0.0, palette)
+            else:
+                clip = QPainterPath()
+                clip.addRoundedRect(box, 7, 7)
+                tile.fillPath(clip, theme.subtle_fill(palette, 0.07))
+                _paint_photo_glyph(tile, box, theme.subtle_fill(palette, 0.3))
+            tile.end()
+            if len(self._tiles) > 64:  # palettes come and go (theme switches)
+                self._tiles.clear()
+            self._tiles[key] = pixmap
+        return pixmap
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         # The (Python) model is asked directly: `index.data()` would convert through
         # QVariant, which PySide6 6.12 gets wrong for empty values.
         model = index.model()
-        painter.save()
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        opt.icon = type(opt.icon)()
+        photo = model.data(index, Role.Photo) or {}
+        status = photo.get("status")
         widget = option.widget
         style = widget.style() if widget is not None else None
-        if style is not None:
-            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if style is not None:  # selection and hover background only: `option` has no text
+            panel = QStyle.PrimitiveElement.PE_PanelItemViewItem
+            style.drawPrimitive(panel, option, painter, widget)
+        painter.save()
         palette: QPalette = option.palette
+        dpr = painter.device().devicePixelRatioF()
+        fonts = self._fonts_for(option.font)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         text_color = palette.color(text_role)
         muted = QColor(text_color)
         muted.setAlphaF(0.62)
         rect = option.rect
-        status = model.data(index, Role.Status)
+        top, height = rect.top(), rect.height()
 
-        # thumbnail (or a placeholder tile)
-        thumb = QRectF(rect.left() + PAD_X, rect.top() + (rect.height() - THUMB) / 2, THUMB, THUMB)
-        clip = QPainterPath()
-        clip.addRoundedRect(thumb, 7, 7)
+        # thumbnail (pre-rounded by the loader) or the empty tile
+        thumb = QRect(rect.left() + PAD_X, top + (height - THUMB) // 2, THUMB, THUMB)
         pixmap = model.data(index, Qt.ItemDataRole.DecorationRole)
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():
-            painter.save()
-            painter.setClipPath(clip)
-            painter.drawPixmap(thumb.toRect(), pixmap)
-            painter.restore()
+            painter.drawPixmap(thumb, pixmap)
         else:
-            painter.fillPath(clip, theme.subtle_fill(palette, 0.07))
-            _paint_photo_glyph(painter, thumb, theme.subtle_fill(palette, 0.3))
+            painter.drawPixmap(thumb.topLeft(), self._tile("placeholder", None, palette, dpr))
 
         # status (right): icon + label
-        status_area = QRect(
-            rect.right() - STATUS_WIDTH - PAD_X, rect.top(), STATUS_WIDTH, rect.height()
-        )
-        icon_rect = QRectF(status_area.left(), rect.top() + (rect.height() - ICON) / 2, ICON, ICON)
-        angle = self._clock.angle() if status == "PROCESSING" else 0.0
-        paint_status_icon(painter, icon_rect, status, angle, palette)
+        status_left = rect.right() - STATUS_WIDTH - PAD_X
+        icon_top = top + (height - ICON) // 2
+        if status == "PROCESSING":
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            icon = QRectF(status_left, icon_top, ICON, ICON)
+            paint_status_icon(painter, icon, status, self._clock.angle(), palette)
+        else:
+            painter.drawPixmap(status_left, icon_top, self._tile("icon", status, palette, dpr))
         hue = theme.PHOTO_HUE.get(status or "", "gray")
         label_color = (
             text_color if selected else (theme.accent(hue, palette) if hue != "gray" else muted)
         )
+        label_rect = QRect(status_left + ICON + 8, top, STATUS_WIDTH - ICON - 8, height)
         painter.setPen(label_color)
-        label_rect = status_area.adjusted(ICON + 8, 0, 0, 0)
-        painter.setFont(option.font)
+        painter.setFont(fonts.base)
         painter.drawText(
             label_rect,
             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            QFontMetrics(option.font).elidedText(
+            fonts.metrics.elidedText(
                 model.data(index, Role.StatusText) or "",
                 Qt.TextElideMode.ElideRight,
                 label_rect.width(),
@@ -112,36 +158,31 @@ class PhotoDelegate(QStyledItemDelegate):
         )
 
         # name and detail
-        left = int(thumb.right()) + 12
-        text_width = status_area.left() - 12 - left
-        name_font = QFont(option.font)
-        name_font.setWeight(QFont.Weight.DemiBold)
-        name_metrics = QFontMetrics(name_font)
-        detail_metrics = QFontMetrics(option.font)
-        block = name_metrics.height() + 2 + detail_metrics.height()
-        top = rect.top() + (rect.height() - block) // 2
+        left = thumb.right() + 13
+        text_width = status_left - 12 - left
+        name_height, detail_height = fonts.name_metrics.height(), fonts.metrics.height()
         detail = model.data(index, Role.Detail) or ""
-        if not detail:
-            top = rect.top() + (rect.height() - name_metrics.height()) // 2
-        painter.setFont(name_font)
+        if detail:
+            text_top = top + (height - (name_height + 2 + detail_height)) // 2
+        else:
+            text_top = top + (height - name_height) // 2
+        painter.setFont(fonts.name)
         painter.setPen(text_color)
-        name = name_metrics.elidedText(
-            model.data(index) or "", Qt.TextElideMode.ElideMiddle, text_width
-        )
         painter.drawText(
-            QRect(left, top, text_width, name_metrics.height()),
+            QRect(left, text_top, text_width, name_height),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            name,
+            fonts.name_metrics.elidedText(
+                model.data(index) or "", Qt.TextElideMode.ElideMiddle, text_width
+            ),
         )
         if detail:
             error = status == "ERROR" and not selected
-            painter.setFont(option.font)
+            painter.setFont(fonts.base)
             painter.setPen(theme.accent("red", palette) if error else muted)
-            detail_top = top + name_metrics.height() + 2
             painter.drawText(
-                QRect(left, detail_top, text_width, detail_metrics.height()),
+                QRect(left, text_top + name_height + 2, text_width, detail_height),
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                detail_metrics.elidedText(detail, Qt.TextElideMode.ElideRight, text_width),
+                fonts.metrics.elidedText(detail, Qt.TextElideMode.ElideRight, text_width),
             )
         painter.restore()
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 
-from PySide6.QtCore import QElapsedTimer, QObject, QRect, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QImage, QPixmap
+from PySide6.QtCore import QElapsedTimer, QObject, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QImage, QPainter, QPainterPath, QPixmap
 
 from desktopapp.ui.api_client import ApiClient, ApiResult
 
@@ -22,7 +22,9 @@ CACHE_ENTRIES = 800
 RETRY_AFTER_MS = 5000  # a thumbnail that failed for want of a server is asked again later
 
 
-def square_pixmap(data: bytes, side_px: int, dpr: float) -> QPixmap | None:
+def square_pixmap(data: bytes, side_px: int, dpr: float, radius: float = 7) -> QPixmap | None:
+    """The centre square of a JPEG, scaled to `side_px` device pixels, corners rounded by
+    `radius` logical pixels (rounded once here, so rows just draw the pixmap)."""
     image = QImage.fromData(data)
     if image.isNull():
         return None
@@ -34,7 +36,16 @@ def square_pixmap(data: bytes, side_px: int, dpr: float) -> QPixmap | None:
         Qt.AspectRatioMode.IgnoreAspectRatio,
         Qt.TransformationMode.SmoothTransformation,
     )
-    pixmap = QPixmap.fromImage(scaled)
+    rounded = QImage(side_px, side_px, QImage.Format.Format_ARGB32_Premultiplied)
+    rounded.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(rounded)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    clip = QPainterPath()
+    clip.addRoundedRect(QRectF(0, 0, side_px, side_px), radius * dpr, radius * dpr)
+    painter.setClipPath(clip)
+    painter.drawImage(0, 0, scaled)
+    painter.end()
+    pixmap = QPixmap.fromImage(rounded)
     pixmap.setDevicePixelRatio(dpr)
     return pixmap
 
