@@ -51,6 +51,7 @@ from desktopapp.ui.widgets import (
     roomy,
 )
 
+LAYOUT_BATCH = 200  # rows laid out per event-loop turn after a snapshot
 COUNTERS = (("queued", "gray"), ("processing", "blue"), ("completed", "green"), ("failed", "red"))
 
 
@@ -165,6 +166,10 @@ class BatchProgressWidget(QWidget):
         self.delegate = PhotoDelegate(self._clock, self.list)
         self.list.setItemDelegate(self.delegate)
         self.list.setUniformItemSizes(True)
+        # Laying out N rows asks the (Python) model N times for its row count; under a batch
+        # each call waits for the GIL. In batches the layout yields to the event loop.
+        self.list.setLayoutMode(QListView.LayoutMode.Batched)
+        self.list.setBatchSize(LAYOUT_BATCH)
         self.list.setFrameShape(QListView.Shape.NoFrame)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
