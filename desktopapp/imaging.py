@@ -381,9 +381,8 @@ def _phash(grey: Image.Image) -> int:
     data = grey.resize((32, 32), Image.Resampling.BOX).tobytes()
     rows = [data[y * 32 : (y + 1) * 32] for y in range(32)]
     partial = [[sum(map(operator.mul, row, basis)) for basis in _DCT] for row in rows]
-    coeffs = [
-        sum(_DCT[u][y] * partial[y][v] for y in range(32)) for u in range(8) for v in range(8)
-    ]
+    columns = list(zip(*partial, strict=True))  # columns[v][y] = partial[y][v]
+    coeffs = [sum(map(operator.mul, _DCT[u], columns[v])) for u in range(8) for v in range(8)]
     median = statistics.median(coeffs)
     bits = 0
     for c in coeffs:
