@@ -32,8 +32,29 @@ def batch_counts(batch_id: int) -> progress.Counts:
     return progress.counts_from_statuses(dict(rows))
 
 
-def batch_photos(batch_id: int) -> list[Photo]:
-    return list(Photo.select().where(Photo.batch == batch_id).order_by(Photo.position))
+# What a snapshot shows of a photo (progress.photo_payload, progress.inventory_summary).
+_SNAPSHOT_FIELDS = (
+    Photo.id,
+    Photo.file_name,
+    Photo.status,
+    Photo.room_type,
+    Photo.attempts,
+    Photo.error_code,
+    Photo.error_message,
+    Photo.width,
+    Photo.height,
+    Photo.flags,
+    Photo.duplicate_of,
+    Photo.items,
+)
+
+
+def batch_photos(batch_id: int) -> list[Any]:
+    """The batch's photos in order, as read-only rows of the fields a snapshot shows, with
+    the model's attribute names (named tuples: building 1,000 full model instances took
+    two thirds of a snapshot's time, and a snapshot is built for every stream opened)."""
+    query = Photo.select(*_SNAPSHOT_FIELDS).where(Photo.batch == batch_id)
+    return list(query.order_by(Photo.position).namedtuples())
 
 
 def snapshot(batch_id: int) -> dict[str, Any]:
