@@ -5,7 +5,6 @@ real sockets, real journal; waits are for events, with a timeout."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 
@@ -15,7 +14,7 @@ from desktopapp.journal import WriteTransaction
 from desktopapp.server import StreamConfig
 from desktopapp.server.page_reads import PageReads, encode_page
 from tests.conftest import wait_until_final
-from tests.test_server_support import WAIT, Harness, StreamReader
+from tests.test_server_support import WAIT, Harness, StreamReader, open_stalled_stream
 
 pytest_plugins = ["tests.test_server_support"]
 
@@ -238,16 +237,8 @@ async def test_slow_client_is_cut_off_while_the_others_get_every_event(make_harn
     for stream in fast:
         await stream.next()
 
-    slow = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a tiny window, never read
-    slow.setblocking(False)
+    slow = await open_stalled_stream(harness.port, harness.token, batch_id)
     loop = asyncio.get_running_loop()
-    await loop.sock_connect(slow, ("127.0.0.1", harness.port))
-    request = (
-        f"GET /api/batches/{batch_id}/stream HTTP/1.1\r\nHost: 127.0.0.1:{harness.port}\r\n"
-        f"Authorization: Bearer {harness.token}\r\n\r\n"
-    )
-    await loop.sock_sendall(slow, request.encode())
     await wait_live(harness, batch_id, 4)
 
     def burst() -> list[int]:  # 8 MB of rows, one by one: far more than the slow one absorbs

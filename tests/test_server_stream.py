@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from desktopapp.journal import WriteTransaction
 from desktopapp.server import StreamConfig
 from tests.conftest import wait_until_final
 from tests.sse_parse import SSEEvent
-from tests.test_server_support import WAIT, Harness
+from tests.test_server_support import WAIT, Harness, open_stalled_stream
 
 pytest_plugins = ["tests.test_server_support"]
 
@@ -243,16 +242,8 @@ async def test_slow_client_is_cut_off_without_delaying_others(make_harness, phot
     fast = await harness.open_stream(batch_id)
     await fast.next()
 
-    slow = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a tiny window, never read
-    slow.setblocking(False)
+    slow = await open_stalled_stream(harness.port, harness.token, batch_id)
     loop = asyncio.get_running_loop()
-    await loop.sock_connect(slow, ("127.0.0.1", harness.port))
-    request = (
-        f"GET /api/batches/{batch_id}/stream HTTP/1.1\r\nHost: 127.0.0.1:{harness.port}\r\n"
-        f"Authorization: Bearer {harness.token}\r\n\r\n"
-    )
-    await loop.sock_sendall(slow, request.encode())
     await asyncio.wait_for(harness.hub.wait_for_count(lambda n: n == 2), WAIT)
 
     # 16 MB of journal rows: far more than the kernel buffers a stalled reader can absorb.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import socket
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -191,6 +192,22 @@ async def raw_request(port: int, head: str, body: bytes = b"") -> RawResponse:
     if headers.get("transfer-encoding") == "chunked":
         payload = _dechunk(payload)
     return RawResponse(int(lines[0].split()[1]), headers, payload)
+
+
+async def open_stalled_stream(port: int, token: str, batch_id: int) -> socket.socket:
+    """A stream client that never reads, with a tiny receive window: the server's writes
+    to it soon stop draining. Close the socket when done."""
+    stalled = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stalled.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(stalled, ("127.0.0.1", port))
+    request = (
+        f"GET /api/batches/{batch_id}/stream HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Authorization: Bearer {token}\r\n\r\n"
+    )
+    await loop.sock_sendall(stalled, request.encode())
+    return stalled
 
 
 def _dechunk(data: bytes) -> bytes:
