@@ -33,10 +33,12 @@ MAX_ATTEMPTS = 4  # a transient I/O error is retried 3 times: after 0.5 s, 1 s, 
 
 # The two writes every photo makes, as plain SQL: building them with peewee's query
 # builder cost more CPU (and GIL time, shared with the window) than running them.
+# (no RETURNING: SQLite < 3.35, still shipped by some systems, lacks it)
 _CLAIM_SQL = (
     "UPDATE photo SET status = ?, attempts = attempts + 1, updated_at = ?"
-    " WHERE id = ? AND status = ? RETURNING *"
+    " WHERE id = ? AND status = ?"
 )
+_PHOTO_SQL = "SELECT * FROM photo WHERE id = ?"
 _DONE_SQL = (
     "UPDATE photo SET status = ?, sha256 = ?, size = ?, format = ?, width = ?, height = ?,"
     " orientation = ?, phash = ?, sharpness = ?, brightness = ?, flags = ?, duplicate_of = ?,"
@@ -85,10 +87,10 @@ class Pipeline:
 
     def _claim(self, photo_id: int) -> Photo | None:
         with WriteTransaction(self.db, self.bus) as tx:
-            claimed = list(Photo.raw(_CLAIM_SQL, PROCESSING, time.time(), photo_id, PENDING))
-            if not claimed:
+            claim = (PROCESSING, time.time(), photo_id, PENDING)
+            if self.db.execute_sql(_CLAIM_SQL, claim).rowcount != 1:
                 return None  # gone, or not PENDING: somebody else's (or nobody's) work
-            photo = claimed[0]
+            (photo,) = Photo.raw(_PHOTO_SQL, photo_id)
             tx.record_progress(photo.batch_id, "photo.processing", [photo])
         return photo
 
