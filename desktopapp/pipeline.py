@@ -9,7 +9,6 @@ not PENDING when its task runs is left alone, so a duplicate task is harmless.
 from __future__ import annotations
 
 import errno
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -155,10 +154,10 @@ class Pipeline:
                 photo.phash,
                 photo.sharpness,
                 photo.brightness,
-                _json(photo.flags),
+                Photo.flags.db_value(photo.flags),
                 photo.duplicate_of,
                 photo.room_type,
-                _json(photo.items),
+                Photo.items.db_value(photo.items),
                 photo.updated_at,
                 photo.id,
                 PROCESSING,
@@ -200,10 +199,6 @@ class Pipeline:
                 row.save()
                 tx.record_progress(row.batch_id, "photo.error", [row])
         return row.status
-
-
-def _json(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"))
 
 
 def _status_of(photo_id: int) -> str:

@@ -43,10 +43,3 @@ def lower_current_thread_priority() -> bool:
     except (OSError, AttributeError) as exc:
         log.info("could not lower the worker thread's priority: %s", exc)
     return False
-
-
-def current_thread_nice() -> int | None:
-    """The calling thread's nice value (Linux), for diagnostics and tests."""
-    if not sys.platform.startswith("linux"):
-        return None
-    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
