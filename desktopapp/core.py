@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Iterable
 from typing import Any
 
 from desktopapp import state, tasks
-from desktopapp.analysis import make_analyzer
 from desktopapp.datadir_lock import DataDirLock
 from desktopapp.db import open_database
 from desktopapp.events import EventBus
 from desktopapp.imaging import MAX_PIXELS
 from desktopapp.intake import IntakeResult, create_batch
+from desktopapp.inventory import load_app_catalogue, make_analyzer
 from desktopapp.near_duplicates import NearDuplicateIndex
+from desktopapp.paths import resources_dir
 from desktopapp.pipeline import Pipeline
 from desktopapp.settings import Settings
 from desktopapp.store import sweep_incoming
+from desktopapp.thread_priority import lower_current_thread_priority
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +43,10 @@ class Core:
             self._lock.release()
             raise
         self.bus = bus or EventBus()
-        self.analyzer = make_analyzer(settings.analyzer)
+        resources = resources_dir()
+        self.catalogue, catalogue_problem = load_app_catalogue(resources, self.paths.root)
+        self.notices = [catalogue_problem] if catalogue_problem else []
+        self.analyzer = make_analyzer(settings.analyzer, resources, self.catalogue)
         self.pipeline = Pipeline(
             db=self.db,
             bus=self.bus,
@@ -60,8 +66,23 @@ class Core:
         sweep_incoming(self.paths.store)
         sweep_incoming(self.paths.thumbs)
         requeued = tasks.recover(self.db, self.bus, self.queue)
+        self._prepare_analyzer()
         self.queue.start(self.settings.workers)
         return requeued
+
+    def _prepare_analyzer(self) -> None:
+        """Load the model on a low-priority thread, off the GUI thread and before the first
+        photo needs it (a worker that gets there first waits for the same load)."""
+
+        def prepare() -> None:
+            lower_current_thread_priority()
+            self.analyzer.prepare()
+
+        threading.Thread(target=prepare, name="photolot-model", daemon=True).start()
+
+    def analyzer_problem(self) -> str | None:
+        """Why object detection is off, once the model was tried; None when it works."""
+        return getattr(self.analyzer, "error", None)
 
     def stop(self, timeout: float = 5.0) -> bool:
         finished = self.queue.stop(timeout)
@@ -74,8 +95,15 @@ class Core:
     def create_batch(
         self, paths: Iterable[str | os.PathLike[str]], project: str | None = None
     ) -> IntakeResult:
+        problems = [*self.notices, self.analyzer_problem()]
         return create_batch(
-            self.db, self.bus, self.queue, paths, project=project, analyzer=self.analyzer.name
+            self.db,
+            self.bus,
+            self.queue,
+            paths,
+            project=project,
+            analyzer=self.analyzer.name,
+            notices=[problem for problem in problems if problem],
         )
 
     def retry_failed(self, batch_id: int) -> int:
@@ -83,4 +111,4 @@ class Core:
         return tasks.retry_failed(self.db, self.bus, self.queue, batch_id)
 
     def snapshot(self, batch_id: int) -> dict[str, Any]:
-        return state.snapshot(batch_id)
+        return state.snapshot(batch_id, self.catalogue)

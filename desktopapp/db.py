@@ -91,6 +91,11 @@ class Photo(BaseModel):
     brightness = FloatField(null=True)
     flags = JsonField(default=list)
     duplicate_of = IntegerField(null=True)
+    # schema version 3: where the room came from ("name" | "items") and, when a folder
+    # named it, that folder's name ("Chambre 2"): two bedrooms stay two rooms
+    room_source = TextField(null=True)
+    room_name = TextField(null=True)
+    room_cue = TextField(null=True)  # what decided: the name matched, or an item's label
 
     def save(self, *args: Any, **kwargs: Any) -> int:
         self.updated_at = time.time()
@@ -154,8 +159,14 @@ _V2 = [
     "ALTER TABLE photo ADD COLUMN duplicate_of INTEGER",
 ]
 
+_V3 = [
+    "ALTER TABLE photo ADD COLUMN room_source TEXT",
+    "ALTER TABLE photo ADD COLUMN room_name TEXT",
+    "ALTER TABLE photo ADD COLUMN room_cue TEXT",
+]
+
 # MIGRATIONS[n] takes a database from version n to version n + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

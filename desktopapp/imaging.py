@@ -71,6 +71,7 @@ __all__ = [
     "ImagingError",
     "hamming",
     "process_image",
+    "render_preview",
     "sniff_format",
 ]
 
@@ -82,6 +83,7 @@ MAX_PIXELS = 178_956_970  # Pillow's hard limit, 2 * Image.MAX_IMAGE_PIXELS (def
 MIN_SIDE = 32  # shortest side, in pixels
 ANALYSIS_SIDE = 256  # longest side of the greyscale image used for sharpness and brightness
 THUMB_QUALITY = 82
+PREVIEW_QUALITY = 85
 # Variance of the Laplacian on the 256 px greyscale reduction (border excluded). Sharp corpus
 # photos score 290-3400; the same photos after a Gaussian blur of radius 0.5 % of their longest
 # side score 13-75 (>= 640 px photos), 1 % scores <= 17. A flat, featureless picture scores ~0.
@@ -163,6 +165,10 @@ class ImageFacts:
     brightness: float
     blurry: bool
     too_dark: bool
+    # The oriented 8-bit RGB picture every figure came from (at least ``analysis_side`` on
+    # its shorter side when the photo is that big), for the object detector: one decode
+    # serves thumbnail, figures and detector. None unless asked for (``keep_image``).
+    image: Image.Image | None = None
 
 
 def sniff_format(head: bytes) -> str | None:
@@ -220,15 +226,29 @@ def process_image(
     thumb_size: int = 320,
     max_pixels: int = MAX_PIXELS,
     min_side: int = MIN_SIDE,
+    analysis_side: int = 0,
+    keep_image: bool = False,
 ) -> ImageFacts:
-    """Decode the first frame of ``path`` once and return its facts; raise ImagingError."""
+    """Decode the first frame of ``path`` once and return its facts; raise ImagingError.
+
+    ``analysis_side``: decode at least this many pixels on the shorter side (where the photo
+    has them), for a detector that looks at more than a thumbnail; ``keep_image`` returns the
+    oriented RGB picture in ``ImageFacts.image``."""
     _register_heif()
     try:
         with open(path, "rb") as fp:
             head = fp.read(SNIFF_BYTES)
             if not head:
                 raise ImagingError("empty_file")
-            return _process(fp, sniff_format(head), thumb_size, max_pixels, min_side)
+            return _process(
+                fp,
+                sniff_format(head),
+                thumb_size,
+                max_pixels,
+                min_side,
+                max(thumb_size, ANALYSIS_SIDE, analysis_side),
+                keep_image,
+            )
     except ImagingError:
         raise
     except Exception as exc:  # anything from Pillow/pillow-heif or the OS
@@ -236,7 +256,13 @@ def process_image(
 
 
 def _process(
-    fp: IO[bytes], family: str | None, thumb_size: int, max_pixels: int, min_side: int
+    fp: IO[bytes],
+    family: str | None,
+    thumb_size: int,
+    max_pixels: int,
+    min_side: int,
+    work: int,
+    keep_image: bool,
 ) -> ImageFacts:
     im = _open(fp, family)
     with im:
@@ -253,7 +279,6 @@ def _process(
                 f"The picture is too large to process ({width * height / 1e6:.0f} megapixels;"
                 f" the limit is {max_pixels / 1e6:.0f}).",
             )
-        work = max(thumb_size, ANALYSIS_SIDE)
         # JPEG DCT scaling (the smallest 1/2^n scale still >= work on both sides); else no-op
         im.draft(None, (work, work))
         im.load()  # the only load: a failure here is final, never retried
@@ -312,7 +337,56 @@ def _process(
             brightness=brightness,
             blurry=sharpness < BLUR_THRESHOLD,
             too_dark=brightness < DARK_THRESHOLD,
+            image=base if keep_image else None,
         )
+
+
+def render_preview(path: Path, max_side: int) -> bytes:
+    """A JPEG of the photo at ``path`` (a stored file that ``process_image`` accepted), its
+    longest side ``max_side`` px at most, oriented and converted exactly as the thumbnail:
+    same EXIF/HEIF orientation rules, same 8-bit RGB conversion. Raises ImagingError."""
+    _register_heif()
+    try:
+        with open(path, "rb") as fp:
+            head = fp.read(SNIFF_BYTES)
+            if not head:
+                raise ImagingError("empty_file")
+            im = _open(fp, sniff_format(head))
+            with im:  # ``base`` may be ``im`` itself: finish before it is closed
+                base = _decode_rgb(im, max_side)
+                orientation = _orientation(im)
+                if im.format != "HEIF" and orientation in _TRANSPOSE:  # HEIF: already rotated
+                    base = base.transpose(_TRANSPOSE[orientation])
+                if max(base.size) > max_side:
+                    base = base.copy() if base is im else base
+                    base.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+                out = BytesIO()
+                base.save(out, "JPEG", quality=PREVIEW_QUALITY)
+                return out.getvalue()
+    except ImagingError:
+        raise
+    except Exception as exc:  # anything from Pillow/pillow-heif or the OS
+        raise _classify(exc) from exc
+
+
+def _decode_rgb(im: Image.Image, max_side: int) -> Image.Image:
+    """Load the first frame, no smaller than ``max_side`` on its longest side where the photo
+    has that many pixels, as 8-bit RGB (JPEG DCT scaling, then ``reduce``, as ``_process``)."""
+    width, height = im.size
+    scale = min(1.0, max_side / max(width, height, 1))
+    # draft keeps both sides >= the request: ask for the scaled size, not a square
+    im.draft(None, (math.ceil(width * scale), math.ceil(height * scale)))
+    im.load()
+    if im.mode in _REDUCIBLE_MODES:
+        base = im
+    elif im.mode == "1" or im.mode.startswith("I;16"):
+        base = im.convert("L" if im.mode == "1" else "I")
+    else:
+        base = _to_rgb(im, im.mode)
+    factor = max(base.size) // max_side
+    if factor > 1:
+        base = base.reduce(factor)
+    return _to_rgb(base, im.mode)
 
 
 def _open(fp: IO[bytes], family: str | None) -> Image.Image:

@@ -200,10 +200,13 @@ def create_batch(
     *,
     project: str | None = None,
     analyzer: str = "offline",
+    notices: Iterable[str] = (),
 ) -> IntakeResult:
+    """`notices`: what the user should know about this batch besides its files (e.g. that
+    object detection is off)."""
     scan = scan_paths(paths)
     files, identical = drop_identical(scan.files)
-    notices = []
+    notices = list(notices)
     repeated = scan.same_file + len(identical)
     if repeated:
         notices.append(f"{repeated} identical file(s) in this drop were counted once.")

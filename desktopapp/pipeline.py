@@ -18,9 +18,9 @@ from pathlib import Path
 from peewee import SqliteDatabase
 
 from desktopapp import imaging
-from desktopapp.analysis import Analyzer, PhotoInput
 from desktopapp.db import DONE, ERROR, PENDING, PROCESSING, Photo
 from desktopapp.events import EventBus
+from desktopapp.inventory import Analyzer, PhotoInput
 from desktopapp.journal import WriteTransaction
 from desktopapp.near_duplicates import NearDuplicateIndex
 from desktopapp.paths import DataPaths
@@ -28,7 +28,10 @@ from desktopapp.store import copy_into_store, write_atomically
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 4  # a transient I/O error is retried 3 times: after 0.5 s, 1 s, 2 s
+MAX_ATTEMPTS = 4
+# Decode at least this many pixels on the shorter side for the detector (JPEG draft picks
+# the smallest DCT scale that still has them): its 300 px input, with room to spare.
+ANALYSIS_SIDE = 600  # a transient I/O error is retried 3 times: after 0.5 s, 1 s, 2 s
 
 # The two writes every photo makes, as plain SQL: building them with peewee's query
 # builder cost more CPU (and GIL time, shared with the window) than running them.
@@ -41,7 +44,8 @@ _PHOTO_SQL = "SELECT * FROM photo WHERE id = ?"
 _DONE_SQL = (
     "UPDATE photo SET status = ?, sha256 = ?, size = ?, format = ?, width = ?, height = ?,"
     " orientation = ?, phash = ?, sharpness = ?, brightness = ?, flags = ?, duplicate_of = ?,"
-    " room_type = ?, items = ?, error_code = NULL, error_message = NULL, updated_at = ?"
+    " room_type = ?, room_source = ?, room_name = ?, room_cue = ?, items = ?,"
+    " error_code = NULL, error_message = NULL, updated_at = ?"
     " WHERE id = ? AND status = ? AND attempts = ?"
 )
 
@@ -96,7 +100,12 @@ class Pipeline:
     def _work(self, photo: Photo) -> str:
         stored = _copy(Path(photo.source_path), self.paths.store)
         try:
-            facts = imaging.process_image(stored.path, max_pixels=self.max_pixels)
+            facts = imaging.process_image(
+                stored.path,
+                max_pixels=self.max_pixels,
+                analysis_side=ANALYSIS_SIDE,
+                keep_image=True,
+            )
         except imaging.ImagingError as exc:
             raise PhotoFailed(exc.code, exc.message, transient=exc.transient) from exc
         thumb = self.paths.thumb_path(stored.sha256)
@@ -111,11 +120,12 @@ class Pipeline:
                 thumbnail_path=thumb,
                 width=facts.width,
                 height=facts.height,
+                image=facts.image,
             )
         )
         flags = [
             flag for flag, on in (("blurry", facts.blurry), ("too_dark", facts.too_dark)) if on
-        ]
+        ] + analysis.notices
         photo.status = DONE
         photo.sha256, photo.size = stored.sha256, stored.size
         photo.format, photo.width, photo.height = facts.format, facts.width, facts.height
@@ -124,6 +134,8 @@ class Pipeline:
         photo.sharpness = round(facts.sharpness, 2)
         photo.brightness = round(facts.brightness, 2)
         photo.room_type, photo.items = analysis.room_type, analysis.items
+        photo.room_source, photo.room_name = analysis.room_source, analysis.room_name
+        photo.room_cue = analysis.room_cue
         photo.error_code = photo.error_message = None
         with WriteTransaction(self.db, self.bus) as tx:
             batch_id, index = photo.batch_id, self.near_duplicates
@@ -157,6 +169,9 @@ class Pipeline:
                 Photo.flags.db_value(photo.flags),
                 photo.duplicate_of,
                 photo.room_type,
+                photo.room_source,
+                photo.room_name,
+                photo.room_cue,
                 Photo.items.db_value(photo.items),
                 photo.updated_at,
                 photo.id,

@@ -44,10 +44,21 @@ def _print_summary(snapshot: dict, elapsed: float, out: TextIO) -> None:
     for notice in snapshot["notices"]:
         print(f"  note: {notice}", file=out)
     summary = snapshot["inventorySummary"]
-    rooms = ", ".join(f"{room['roomType']} ({room['photos']})" for room in summary["rooms"])
+    for room in summary["rooms"]:
+        name = room.get("roomName") or room["roomType"].replace("_", " ")
+        items = ", ".join(
+            f"{line['en']} ×{line['quantity']}" + (" (built in)" if line["builtIn"] else "")
+            for line in room.get("items", [])
+        )
+        print(
+            f"  {name} ({room['photos']} photo{'s' if room['photos'] != 1 else ''}): "
+            f"{items or 'no items'} — {room['volume_m3']:.2f} m³, "
+            f"packed {room.get('packedVolume_m3', 0):.2f} m³",
+            file=out,
+        )
     print(
-        f"Rooms: {rooms or 'none'}. Items: {summary['totalItems']}, "
-        f"volume {summary['totalVolume']} m³.",
+        f"Inventory: {summary['totalItems']} items, {summary['totalVolume']:.2f} m³ of furniture, "
+        f"{summary.get('totalPackedVolume', 0):.2f} m³ packed.",
         file=out,
     )
 

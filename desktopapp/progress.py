@@ -84,6 +84,9 @@ def photo_payload(photo: Any) -> dict[str, Any]:
         "fileName": photo.file_name,
         "status": photo.status,
         "roomType": photo.room_type,
+        "roomSource": getattr(photo, "room_source", None),
+        "roomName": getattr(photo, "room_name", None),
+        "roomCue": getattr(photo, "room_cue", None),
         "attempts": photo.attempts,
         "errorCode": photo.error_code,
         "errorMessage": photo.error_message,
@@ -92,6 +95,7 @@ def photo_payload(photo: Any) -> dict[str, Any]:
         "flags": list(photo.flags or []),
         "duplicateOf": photo.duplicate_of,
         "itemsCount": sum(int(item.get("quantity", 1)) for item in photo.items or []),
+        "items": list(photo.items or []),
         "thumbnailUrl": f"/api/photos/{photo.id}/thumbnail" if photo.status == DONE else None,
     }
 
@@ -118,29 +122,3 @@ def snapshot_payload(
     payload["snapshot"] = True
     payload["inventorySummary"] = dict(summary)
     return payload
-
-
-def inventory_summary(photos: Iterable[Any], analyzer: str) -> dict[str, Any]:
-    """The seed's shape: {totalItems, totalVolume, rooms: [...], analyzer}, from DONE photos."""
-    rooms: dict[str, dict[str, Any]] = {}
-    for photo in photos:
-        if photo.status != DONE:
-            continue
-        room_type = photo.room_type or "unknown"
-        room = rooms.setdefault(
-            room_type, {"roomType": room_type, "photos": 0, "itemsCount": 0, "volume_m3": 0.0}
-        )
-        room["photos"] += 1
-        for item in photo.items or []:
-            quantity = int(item.get("quantity", 1))
-            room["itemsCount"] += quantity
-            room["volume_m3"] += float(item.get("volume_m3", 0.0)) * quantity
-    ordered = sorted(rooms.values(), key=lambda room: (-room["photos"], room["roomType"]))
-    for room in ordered:
-        room["volume_m3"] = round(room["volume_m3"], 3)
-    return {
-        "totalItems": sum(room["itemsCount"] for room in ordered),
-        "totalVolume": round(sum(room["volume_m3"] for room in ordered), 3),
-        "rooms": ordered,
-        "analyzer": analyzer,
-    }

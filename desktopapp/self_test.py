@@ -27,6 +27,24 @@ def sample_photos() -> list[Path]:
     return photos
 
 
+# A real room photo shipped in samples/: the bundled detector must find this in it.
+DETECTOR_PROOF = ("mock-home-1.jpg", "sofa")
+
+
+def _check_detector(state: dict) -> str:
+    name, label = DETECTOR_PROOF
+    photo = next((p for p in state["photos"] if p["fileName"] == name), None)
+    if photo is None:
+        raise SmokeFailure(f"the sample photo {name} is missing from the bundle")
+    if "no_analyzer" in photo["flags"]:
+        raise SmokeFailure("object detection is off (the model did not load: see the log)")
+    if not any(item["label"] == label for item in photo.get("items") or []):
+        found = ", ".join(item["label"] for item in photo.get("items") or []) or "nothing"
+        raise SmokeFailure(f"the detector found no {label} in {name} (found: {found})")
+    total = state["inventorySummary"]["totalItems"]
+    return f"{label} found, {total} items"
+
+
 def _check_thumbnails(client: Client, state: dict) -> int:
     fetched = 0
     for photo in state["photos"]:
@@ -52,6 +70,7 @@ def run_self_test(settings: Settings) -> int:
             if state["counts"]["completed"] != len(state["photos"]):
                 raise SmokeFailure(f"not every sample photo was processed: {state['counts']}")
             thumbs = _check_thumbnails(client, state)
+            detected = _check_detector(state)
         except Exception as exc:  # the verdict line must name any failure
             print(f"PhotoLot {__version__} self-test: FAILED — {exc}", flush=True)
             return 1
@@ -60,7 +79,8 @@ def run_self_test(settings: Settings) -> int:
     elapsed = time.monotonic() - started
     print(
         f"PhotoLot {__version__} self-test: OK — {len(state['photos'])} photos, "
-        f"{state['events']} stream events, {thumbs} thumbnails, REST = SSE, {elapsed:.1f} s",
+        f"{state['events']} stream events, {thumbs} thumbnails, {detected}, REST = SSE, "
+        f"{elapsed:.1f} s",
         flush=True,
     )
     return 0

@@ -21,7 +21,7 @@ class Settings:
     workers: int = field(default_factory=default_workers)
     port: int = DEFAULT_PORT
     host: str = "127.0.0.1"
-    analyzer: str = "offline"
+    analyzer: str = "detector"  # or "names": rooms from names only, no detector
     max_pixels: int | None = None  # None: the imaging module's default policy
 
     @property

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from peewee import fn
 
 from desktopapp import progress
 from desktopapp.db import Batch, Photo, Project
+from desktopapp.inventory.aggregate import inventory_summary
+from desktopapp.inventory.catalogue import CATALOGUE_FILE, Catalogue, load_catalogue
+from desktopapp.paths import resources_dir
 
 
 class BatchNotFound(LookupError):
@@ -46,6 +50,9 @@ _SNAPSHOT_FIELDS = (
     Photo.flags,
     Photo.duplicate_of,
     Photo.items,
+    Photo.room_source,
+    Photo.room_name,
+    Photo.room_cue,
 )
 
 
@@ -57,7 +64,13 @@ def batch_photos(batch_id: int) -> list[Any]:
     return list(query.order_by(Photo.position).namedtuples())
 
 
-def snapshot(batch_id: int) -> dict[str, Any]:
+@functools.cache
+def bundled_catalogue() -> Catalogue:
+    """The shipped catalogue, without a user's overrides (for readers that have no Core)."""
+    return load_catalogue(resources_dir() / CATALOGUE_FILE)
+
+
+def snapshot(batch_id: int, catalogue: Catalogue | None = None) -> dict[str, Any]:
     """The full state: the stream's first event, `GET /api/batches/{id}` and `--json`."""
     batch = get_batch(batch_id)
     photos = batch_photos(batch_id)
@@ -66,7 +79,7 @@ def snapshot(batch_id: int) -> dict[str, Any]:
         batch_id,
         counts,
         (progress.photo_payload(photo) for photo in photos),
-        progress.inventory_summary(photos, batch.analyzer),
+        inventory_summary(photos, batch.analyzer, catalogue or bundled_catalogue()),
     )
     payload["project"] = batch.project.name
     payload["createdAt"] = batch.created_at

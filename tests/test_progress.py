@@ -73,7 +73,7 @@ def _photo(**fields):
 def test_snapshot_and_delta_shapes():
     photos = [_photo(), _photo(id=2, status="PENDING", room_type=None)]
     counts = progress.count_photos(p.status for p in photos)
-    summary = progress.inventory_summary(photos, "offline")
+    summary = {"totalItems": 0}
     snap = progress.snapshot_payload(7, counts, map(progress.photo_payload, photos), summary)
     assert snap["snapshot"] is True
     assert snap["batchId"] == 7 and snap["status"] == "PROCESSING" and snap["progress"] == 50
@@ -83,26 +83,3 @@ def test_snapshot_and_delta_shapes():
     delta = progress.progress_payload(7, counts, [progress.photo_payload(photos[0])])
     assert "snapshot" not in delta and "inventorySummary" not in delta
     assert set(delta) == {"batchId", "status", "progress", "counts", "photos"}
-
-
-def test_inventory_summary_multiplies_quantities_and_groups_rooms():
-    photos = [
-        _photo(id=1, items=[{"label": "chair", "quantity": 4, "volume_m3": 0.25}]),
-        _photo(id=2, items=[{"label": "sofa", "quantity": 1, "volume_m3": 2.5}]),
-        _photo(id=3, room_type="bedroom", items=[{"label": "bed", "volume_m3": 1.2}]),
-        _photo(id=4, room_type=None),
-        _photo(id=5, status="ERROR", items=[{"label": "ghost", "volume_m3": 9}]),
-    ]
-    summary = progress.inventory_summary(photos, "offline")
-    assert summary["totalItems"] == 6
-    assert summary["totalVolume"] == pytest.approx(4.7)
-    rooms = {room["roomType"]: room for room in summary["rooms"]}
-    assert rooms["living_room"] == {
-        "roomType": "living_room",
-        "photos": 2,
-        "itemsCount": 5,
-        "volume_m3": 3.5,
-    }
-    assert rooms["unknown"]["photos"] == 1
-    assert summary["rooms"][0]["roomType"] == "living_room"  # most photos first
-    assert summary["analyzer"] == "offline"

@@ -1,6 +1,6 @@
 import pytest
 
-from desktopapp.analysis.rooms import guess_room
+from desktopapp.inventory.room_names import guess_room
 
 CASES = [
     ("/photos/Salon/IMG_0001.jpg", "living_room"),

@@ -76,4 +76,5 @@ def test_self_test_prints_one_verdict_line():
     )
     assert done.returncode == 0, done.stdout + done.stderr
     (line,) = done.stdout.splitlines()
-    assert "self-test: OK" in line and "3 photos" in line and "REST = SSE" in line
+    assert "self-test: OK" in line and "4 photos" in line and "REST = SSE" in line
+    assert "sofa found" in line  # the bundled detector ran on the real sample photo

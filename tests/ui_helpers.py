@@ -225,12 +225,13 @@ def payload(
 class LiveStack:
     """A real Core (workers) and a real ServerThread on 127.0.0.1, port 0 by default."""
 
-    def __init__(self, data_dir: Path, workers: int = 2) -> None:
+    def __init__(self, data_dir: Path, workers: int = 2, analyzer: str | None = None) -> None:
         from desktopapp.core import Core
         from desktopapp.settings import Settings
 
         self.data_dir = data_dir
-        self.core = Core(Settings(data_dir=data_dir, workers=workers))
+        options: dict[str, Any] = {"analyzer": analyzer} if analyzer else {}
+        self.core = Core(Settings(data_dir=data_dir, workers=workers, **options))
         self.core.start()
         from desktopapp.server import load_or_create_token
 
@@ -277,15 +278,35 @@ class LiveStack:
 
 # -- holding a batch mid-way, without sleeping ----------------------------------------------
 
-# Plausible furniture per room, so the inventory summary has items and volumes to show.
+# Plausible furniture per room, so the inventory summary has items and volumes to show,
+# and the viewer boxes to draw (fractions of the oriented photo; the bookcase has none, as
+# an item from another source than the detector would).
 FURNITURE = {
     "kitchen": [
-        {"label": "table", "quantity": 1, "volume_m3": 0.8},
-        {"label": "chair", "quantity": 4, "volume_m3": 0.15},
+        {
+            "label": "dining_table",
+            "quantity": 1,
+            "confidence": 0.91,
+            "box": [0.1, 0.45, 0.6, 0.95],
+            "source": "detector",
+        },
+        {
+            "label": "chair",
+            "quantity": 4,
+            "confidence": 0.78,
+            "box": [0.62, 0.3, 0.95, 0.9],
+            "source": "detector",
+        },
     ],
     "living_room": [
-        {"label": "sofa", "quantity": 1, "volume_m3": 1.6},
-        {"label": "bookcase", "quantity": 1, "volume_m3": 0.9},
+        {
+            "label": "sofa",
+            "quantity": 1,
+            "confidence": 0.97,
+            "box": [0.05, 0.4, 0.7, 0.95],
+            "source": "detector",
+        },
+        {"label": "bookcase", "quantity": 1, "confidence": 0.66, "source": "names"},
     ],
 }
 
@@ -311,7 +332,7 @@ class Gate:
         core.analyzer.analyze = self._analyze  # the pipeline holds this same object
 
     def _analyze(self, photo):
-        from desktopapp.analysis.base import Analysis
+        from desktopapp.inventory.base import Analysis
 
         with self._lock:
             self._seen += 1
@@ -322,7 +343,13 @@ class Gate:
             self._event.wait(timeout=120)
         result = self._inner(photo)
         items = FURNITURE.get(result.room_type or "", []) if self._furniture else []
-        return Analysis(room_type=result.room_type, items=[dict(item) for item in items])
+        return Analysis(
+            room_type=result.room_type,
+            room_source=result.room_source,
+            room_name=result.room_name,
+            room_cue=result.room_cue,
+            items=[dict(item) for item in items],
+        )
 
     def open(self) -> None:
         self._event.set()
@@ -350,3 +377,73 @@ def drag_and_drop(widget, urls: list[QUrl]) -> tuple[bool, bool]:
 
 def drop_paths(widget, paths: list[Path]) -> tuple[bool, bool]:
     return drag_and_drop(widget, [QUrl.fromLocalFile(str(path)) for path in paths])
+
+
+# -- inventory payloads (the server's own aggregation, on a small catalogue) ----------------
+
+# key: (en, fr, unit m³, fragile, dismountable, built in)
+SMALL_CATALOGUE = {
+    "sofa": ("Sofa", "Canapé", 1.416, False, False, False),
+    "chair": ("Chair", "Chaise", 0.15, False, False, False),
+    "table": ("Dining table", "Table à manger", 0.8, False, True, False),
+    "bookcase": ("Bookcase", "Bibliothèque", 0.9, False, True, False),
+    "lamp": ("Lamp", "Lampe", 0.05, True, False, False),
+    "bed": ("Double bed with headboard", "Lit double avec tête de lit", 1.8, False, True, False),
+    "sink": ("Sink", "Évier", 0.3, False, False, True),
+    "tv": ("Television", "Télévision", 0.12, True, False, False),
+    "rug": ("Rug", "Tapis", 0.1, False, False, False),
+}
+
+
+def small_catalogue():
+    from desktopapp.inventory.catalogue import Catalogue, CatalogueItem
+
+    return Catalogue(
+        items={
+            key: CatalogueItem(key, en, fr, volume, "test", fragile, dismountable, built_in)
+            for key, (en, fr, volume, fragile, dismountable, built_in) in SMALL_CATALOGUE.items()
+        }
+    )
+
+
+def server_summary(photos: list[dict[str, Any]], analyzer: str = "test-detector") -> dict:
+    """The `inventorySummary` the server makes of these photo payloads (its real aggregation)."""
+    from types import SimpleNamespace
+
+    from desktopapp.inventory.aggregate import inventory_summary
+
+    rows = [
+        SimpleNamespace(
+            id=p["id"],
+            status=p["status"],
+            room_type=p.get("roomType"),
+            room_name=p.get("roomName"),
+            duplicate_of=p.get("duplicateOf"),
+            items=p.get("items") or [],
+        )
+        for p in photos
+    ]
+    return inventory_summary(rows, analyzer, small_catalogue())
+
+
+def item(label: str, quantity: int = 1, confidence: float = 0.9, box: Any = None) -> dict:
+    entry: dict[str, Any] = {"label": label, "quantity": quantity, "confidence": confidence}
+    if box is not None:
+        entry["box"] = list(box)
+        entry["source"] = "detector"
+    return entry
+
+
+def jpeg_bytes(width: int, height: int, color: str = "#808080") -> bytes:
+    """A plain JPEG of this size (what the server's preview or thumbnail routes send)."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(QColor(color))
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    assert image.save(buffer, "JPEG", 90)
+    buffer.close()
+    return bytes(data.data())

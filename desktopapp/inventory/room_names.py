@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import PurePath
 
 # room type → name fragments (already accent-folded and lower-case). Longer,
@@ -41,14 +42,25 @@ def normalise(text: str) -> str:
     return folded.strip()
 
 
-def guess_room(path: str | PurePath, depth: int = 3) -> str | None:
+@dataclass(frozen=True)
+class NamedRoom:
+    room_type: str
+    folder: str | None  # the folder that named it ("Chambre 2"); None for a file name
+    cue: str  # the folder or file name that matched
+
+
+def room_from_names(path: str | PurePath, depth: int = 3) -> NamedRoom | None:
     """The file name is asked first, then its folders, nearest first."""
     parts = PurePath(path).parts
-    name = PurePath(path).stem
-    candidates = [name, *reversed(parts[-depth - 1 : -1])]
-    for candidate in candidates:
+    folders = list(reversed(parts[-depth - 1 : -1]))
+    for candidate, folder in [(PurePath(path).stem, None), *((f, f) for f in folders)]:
         text = normalise(candidate)
         for pattern, room in _PATTERNS:
             if pattern.search(text):
-                return room
+                return NamedRoom(room, folder, candidate)
     return None
+
+
+def guess_room(path: str | PurePath, depth: int = 3) -> str | None:
+    named = room_from_names(path, depth)
+    return named.room_type if named else None

@@ -1,0 +1,1 @@
+"""Bundled object detectors (ONNX, CPU) behind one small protocol."""
