@@ -200,6 +200,10 @@ def test_room_from_names_keeps_the_folder_that_named_it():
     assert (named.room_type, named.folder, named.cue) == ("bedroom", "Chambre 2", "Chambre 2")
     named = room_from_names("/home/me/photos/salon-1.jpg")
     assert (named.room_type, named.folder) == ("living_room", None)
+    named = room_from_names("/home/me/Maison/Chambre 1/chambre-parents.jpg")
+    assert (named.room_type, named.folder, named.cue) == ("bedroom", "Chambre 1", "chambre-parents")
+    named = room_from_names("/home/me/Salon/cuisine-vue.jpg")  # the file decides, alone
+    assert (named.room_type, named.folder) == ("kitchen", None)
 
 
 def test_a_broken_catalogue_is_refused_with_the_file_named(tmp_path):

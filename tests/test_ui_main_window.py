@@ -10,10 +10,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QRectF, Qt, QUrl
 
 from desktopapp.ui.api_client import ApiClient
 from desktopapp.ui.main_window import MainWindow
+from desktopapp.ui.photo_model import Role
 from desktopapp.ui.services import DesktopServices
 from desktopapp.ui.sse_client import Connection
 from tests.helpers import make_photo, make_photos
@@ -395,3 +396,68 @@ def test_files_arriving_while_a_batch_is_made_wait_their_turn(qtbot, make_window
     window.handle_forwarded([str(tmp_path / "two")])  # a second launch, at the same moment
     qtbot.waitUntil(lambda: window.history_model.rowCount() == 2, timeout=10_000)
     qtbot.waitUntil(lambda: not window.drop_zone.busy, timeout=5000)
+
+
+def test_live_batch_inventory_rows_and_viewer(qtbot, make_window, stack, tmp_path):
+    """A real batch whose analyzer finds furniture: the inventory fills in while it runs
+    (names and volumes from the server's catalogue), equals the server's summary at the
+    end, the rows name their items, and the viewer draws the boxes on the preview."""
+    window = make_window(lang="fr")
+    folder = tmp_path / "Maison"
+    for i in range(5):
+        make_photo(folder / "Cuisine" / f"cuisine-{i}.jpg", seed=100 + i, size=(900, 1200))
+        make_photo(folder / "Salon" / f"salon-{i}.jpg", seed=i, size=(1200, 900))
+    gate = Gate(stack.core, free=4)  # the kitchen comes first: hold the living room back
+    progress = window.progress
+    summary = progress.summary
+
+    def names() -> list[str]:
+        return [line[0] for line in summary.tree.lines()]
+
+    try:
+        window.create_batch([str(folder)])
+        qtbot.waitUntil(
+            lambda: progress.client is not None and progress.client.state.processed >= 4,
+            timeout=30_000,
+        )
+        # mid-batch: shown, provisional, named from the server's catalogue
+        qtbot.waitUntil(
+            lambda: summary.isVisible() and "Table de salle à manger" in names(), timeout=10_000
+        )
+        assert summary.provisional and not progress.client.state.is_final
+        lines = {line[0]: line for line in summary.tree.lines()}
+        assert lines["Chaise"][1] == "4"  # four chairs in each photo: four, not sixteen
+        assert "Canapé" not in lines
+    finally:
+        gate.open()
+    wait_finished(qtbot, window)
+    rest = assert_matches_rest(window, stack)
+    assert summary.summary == rest["inventorySummary"] and not summary.provisional
+    lines = {line[0]: line for line in summary.tree.lines()}
+    assert {"Salon", "Cuisine", "Canapé", "Bibliothèque", "Chaise"} <= set(lines)
+    packed = rest["inventorySummary"]["totalPackedVolume"]
+    assert packed > 0 and summary.packed_tile.figure.text() == window.tr_.volume(packed, 2)
+    model = progress.model
+    rows = {model.photo(r)["fileName"]: r for r in range(model.rowCount())}
+    detail = model.index(rows["salon-0.jpg"]).data(Role.Detail)
+    assert detail == "Salon · Canapé ×1 · Bibliothèque ×1"
+
+    progress.list.setFocus()
+    progress.list.setCurrentIndex(model.index(rows["salon-1.jpg"]))
+    qtbot.keyClick(progress.list, Qt.Key.Key_Return)
+    viewer = progress.viewer
+    assert viewer is not None and viewer.isVisible()
+    canvas = viewer.canvas
+    qtbot.waitUntil(lambda: canvas.image is not None, timeout=10_000)
+    assert progress.previews.source(model.photo(rows["salon-1.jpg"])["id"]) == "preview"
+    assert canvas.image.size().toTuple() == (1200, 900)  # ≤ 1280 px: as it is
+    assert len(canvas.boxes) == 1 and "Bibliothèque ×1" in viewer.unboxed.text()
+    canvas.setFixedSize(600 + 24, 450 + 24)  # the sofa's box [0.05, 0.4, 0.7, 0.95]
+    assert canvas.box_rects()[0] == QRectF(12 + 30, 12 + 180, 390, 247.5)
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert viewer.grab().save(str(ARTIFACTS / "viewer.png"))
+    qtbot.keyClick(canvas, Qt.Key.Key_Right)
+    assert progress.list.currentIndex().row() == rows["salon-2.jpg"]
+    qtbot.keyClick(canvas, Qt.Key.Key_Escape)
+    assert not viewer.isVisible()
+    assert window.grab().save(str(ARTIFACTS / "window-inventory.png"))

@@ -49,15 +49,29 @@ class NamedRoom:
     cue: str  # the folder or file name that matched
 
 
+def _room_in(text: str) -> str | None:
+    folded = normalise(text)
+    for pattern, room in _PATTERNS:
+        if pattern.search(folded):
+            return room
+    return None
+
+
 def room_from_names(path: str | PurePath, depth: int = 3) -> NamedRoom | None:
-    """The file name is asked first, then its folders, nearest first."""
+    """The file name is asked first, then its folders, nearest first. A folder naming the
+    same room as the file still names the room ("Chambre 1/chambre-parents.jpg" is in the
+    room "Chambre 1", not in an unnamed bedroom)."""
     parts = PurePath(path).parts
     folders = list(reversed(parts[-depth - 1 : -1]))
-    for candidate, folder in [(PurePath(path).stem, None), *((f, f) for f in folders)]:
-        text = normalise(candidate)
-        for pattern, room in _PATTERNS:
-            if pattern.search(text):
-                return NamedRoom(room, folder, candidate)
+    named_folders = [(folder, room) for folder in folders if (room := _room_in(folder))]
+    stem = PurePath(path).stem
+    from_file = _room_in(stem)
+    if from_file is not None:
+        folder = next((f for f, room in named_folders if room == from_file), None)
+        return NamedRoom(from_file, folder, stem)
+    if named_folders:
+        folder, room = named_folders[0]
+        return NamedRoom(room, folder, folder)
     return None
 
 

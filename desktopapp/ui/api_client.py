@@ -5,6 +5,7 @@
     api.list_batches(callback); api.retry_failed(12, callback)
     api.export(12, callback)          # result.body: the CSV bytes
     api.thumbnail(345, callback)      # result.body: JPEG bytes
+    api.preview(345, callback)        # the viewer's larger JPEG (≤ 1280 px)
     api.browser_link(12, callback)    # api.page_url(result): a one-time link to open
 
 Every call returns at once; the callback runs later on the GUI thread with an
@@ -92,6 +93,10 @@ class ApiClient(QObject):
 
     def thumbnail(self, photo_id: int, callback: Callback | None = None) -> QNetworkReply:
         return self._send("GET", f"/api/photos/{int(photo_id)}/thumbnail", "thumbnail", callback)
+
+    def preview(self, photo_id: int, callback: Callback | None = None) -> QNetworkReply:
+        """The photo's larger JPEG (longest side ≤ 1280 px, oriented) for the viewer."""
+        return self._send("GET", f"/api/photos/{int(photo_id)}/preview", "preview", callback)
 
     def stream_url(self, batch_id: int) -> str:
         return f"{self.base_url}/api/batches/{int(batch_id)}/stream"

@@ -91,9 +91,11 @@ class Translator:
             text = text.replace(",", "\u202f").replace(".", ",")
         return text
 
-    def volume(self, m3: float) -> str:
+    def volume(self, m3: float, decimals: int | None = None) -> str:
+        """ "5,25 m³"; one decimal when that is exact, unless `decimals` is fixed (columns)."""
         value = float(m3 or 0)
-        decimals = 1 if abs(value - round(value, 1)) < 1e-9 else 2
+        if decimals is None:
+            decimals = 1 if abs(value - round(value, 1)) < 1e-9 else 2
         return f"{self.number(value, decimals)} m³"
 
     def percent(self, value: int) -> str:

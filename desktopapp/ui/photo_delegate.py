@@ -1,7 +1,7 @@
 """How a photo row looks, and the one timer that turns the spinners of processing rows.
 
     ┌──────┐ kitchen-1.jpg                                  ◌ Processing…
-    │thumb │ Kitchen · 3 items · Blurry
+    │thumb │ Kitchen · Table ×1 · Chair ×4 · Blurry
     └──────┘
 
 `SpinnerAnimator` repaints only the status icons of rows that are PROCESSING and on

@@ -15,9 +15,11 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 
 from desktopapp.ui.batch_state import BatchState
 from desktopapp.ui.i18n import Translator
+from desktopapp.ui.inventory_view import ItemBook, photo_item_parts
 from desktopapp.ui.thumbnails import ThumbnailLoader
 
 Index = QModelIndex | QPersistentModelIndex
+ROW_ITEM_KINDS = 4  # item kinds named on a row's detail line; the rest is "+n"
 
 
 class Role(IntEnum):
@@ -28,6 +30,7 @@ class Role(IntEnum):
     Error = Qt.ItemDataRole.UserRole + 5
     Detail = Qt.ItemDataRole.UserRole + 6
     StatusText = Qt.ItemDataRole.UserRole + 7
+    Items = Qt.ItemDataRole.UserRole + 8  # [(localised name, quantity)] of a DONE photo
 
 
 def contiguous_ranges(rows: list[int]) -> list[tuple[int, int]]:
@@ -47,10 +50,15 @@ class PhotoListModel(QAbstractListModel):
         translator: Translator,
         thumbnails: ThumbnailLoader | None = None,
         parent: Any = None,
+        items: ItemBook | None = None,
     ) -> None:
         super().__init__(parent)
         self._tr = translator
         self._thumbs = thumbnails
+        self.items = items if items is not None else ItemBook()
+        # A row's detail line is painted far more often than its photo changes: it is made
+        # once per change (photo id → text), dropped when the photo or the names change.
+        self._details: dict[Any, str] = {}
         self._state: BatchState | None = None
         self._count = 0
         self.processing: set[Any] = set()
@@ -62,6 +70,7 @@ class PhotoListModel(QAbstractListModel):
     def set_state(self, state: BatchState | None) -> None:
         self.beginResetModel()
         self._state = state
+        self._details.clear()
         self._count = len(state) if state is not None else 0
         self.processing = self._scan_processing()
         self.endResetModel()
@@ -95,7 +104,14 @@ class PhotoListModel(QAbstractListModel):
         for first, last in contiguous_ranges(rows):
             self.dataChanged.emit(self.index(first), self.index(last))
 
+    def names_changed(self) -> None:
+        """Item names were learned: the detail lines read anew (only visible rows repaint)."""
+        self._details.clear()
+        if self._count:
+            self.dataChanged.emit(self.index(0), self.index(self._count - 1))
+
     def _track(self, photo_id: Any) -> None:
+        self._details.pop(photo_id, None)
         photo = self._state.photos[photo_id] if self._state else {}
         status = photo.get("status")
         if status == "PROCESSING":
@@ -141,7 +157,8 @@ class PhotoListModel(QAbstractListModel):
                 return self._thumbs.get(int(photo["id"]))
             return None
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            parts = [photo.get("fileName") or "", self._room(photo), self._tr.photo_status(status)]
+            parts = [photo.get("fileName") or "", self._detail(photo)]
+            parts.append(self._tr.photo_status(status))
             return ", ".join(part for part in parts if part)
         if role == Role.Photo:
             return photo
@@ -156,20 +173,43 @@ class PhotoListModel(QAbstractListModel):
         if role == Role.StatusText:
             return self._tr.photo_status(status)
         if role == Role.Detail:
-            return self._detail(photo)
+            detail = self._details.get(photo.get("id"))
+            if detail is None:
+                detail = self._details[photo.get("id")] = self._detail(photo)
+            return detail
+        if role == Role.Items:
+            return self._items(photo)
         return None
 
     def _room(self, photo: dict[str, Any]) -> str:
+        """The room a DONE photo shows: the folder that named it, else its localised type."""
         if photo.get("status") != "DONE":
             return ""
-        return self._tr.room(photo.get("roomType"))
+        return photo.get("roomName") or self._tr.room(photo.get("roomType"))
+
+    def _items(self, photo: dict[str, Any]) -> list[tuple[str, int]]:
+        if photo.get("status") != "DONE":
+            return []
+        return photo_item_parts(photo.get("items") or [], self.items, self._tr.lang)
+
+    def _items_text(self, photo: dict[str, Any], limit: int | None = ROW_ITEM_KINDS) -> str:
+        """ "Canapé ×1 · Chaise ×2" (the first `limit` kinds, then "+n")."""
+        parts = self._items(photo)
+        if not parts:
+            items = int(photo.get("itemsCount") or 0)  # a server without the item list
+            return self._tr("photo.items", n=items) if items else ""
+        shown = parts if limit is None else parts[:limit]
+        text = " · ".join(f"{name} ×{quantity}" for name, quantity in shown)
+        if len(parts) > len(shown):
+            text += " " + self._tr("item.more", n=len(parts) - len(shown))
+        return text
 
     def _error(self, photo: dict[str, Any]) -> str:
         if photo.get("status") != "ERROR":
             return ""
         return self._tr.photo_error(photo.get("errorCode"), photo.get("errorMessage"))
 
-    def _detail(self, photo: dict[str, Any]) -> str:
+    def _detail(self, photo: dict[str, Any], limit: int | None = ROW_ITEM_KINDS) -> str:
         """The row's second line: room · items · flags, or the error."""
         status = photo.get("status")
         if status == "ERROR":
@@ -181,10 +221,7 @@ class PhotoListModel(QAbstractListModel):
             if status == "PENDING" and attempts:
                 return self._tr("photo.attempts", n=attempts + 1)
             return self._tr("photo.attempts", n=attempts) if attempts > 1 else ""
-        parts = [self._room(photo)]
-        items = int(photo.get("itemsCount") or 0)
-        if items:
-            parts.append(self._tr("photo.items", n=items))
+        parts = [self._room(photo), self._items_text(photo, limit)]
         parts.extend(self._tr.flag(flag) for flag in photo.get("flags") or [])
         return " · ".join(part for part in parts if part)
 
@@ -192,6 +229,6 @@ class PhotoListModel(QAbstractListModel):
         error = self._error(photo)
         if error:
             return error
-        detail = self._detail(photo)
+        detail = self._detail(photo, limit=None)
         name = photo.get("fileName") or ""
         return f"{name}\n{detail}" if detail else name

@@ -6,16 +6,26 @@
     │ [ 0 En attente ] [ 1 En cours ] [ 2 Réussies ] [ 0 Échouées ]       │
     │ ● Temps réel actif · mis à jour 14:02:11   [Relancer] [Navigateur] [CSV] │
     └─────────────────────────────────────────────────────────────────────┘
-    ┌ Inventaire (when finished) ┐   ┌ Photos: thumbnail, name, room, status ┐
+    ┌ Inventaire: totals, rooms and their items (live while the batch runs) ┐
+    ├╌╌╌ (a splitter) ╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌┤
+    └ Photos: thumbnail, name, room · items · flags, status ┘   (Enter / double-click: viewer)
 
 Its only data source is an `SseClient` (`set_client`); actions go through `ApiClient`.
+
+The inventory shows as soon as a photo is done. While the batch runs it is the window's
+own view of the photos so far (`inventory_view.LiveInventory`, the server's rule); once the
+batch is final it is the server's `inventorySummary`, as it came. Item names and unit
+volumes come from the server's summaries: when a photo shows a label none of them named
+yet, the window asks `GET /api/batches/{id}` for the current one (at most every 2 s, one
+request at a time, never for batches above `LEARN_MAX_PHOTOS` photos, whose state is too
+large to decode on the GUI thread; their volumes then fill in at the end).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSaveFile, Qt, QUrl, Signal
+from PySide6.QtCore import QElapsedTimer, QModelIndex, QSaveFile, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,6 +34,7 @@ from PySide6.QtWidgets import (
     QListView,
     QPushButton,
     QSizePolicy,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -33,10 +44,12 @@ from desktopapp.ui.api_client import ApiClient, ApiResult
 from desktopapp.ui.batch_state import is_final
 from desktopapp.ui.i18n import Translator
 from desktopapp.ui.icons import set_icon
+from desktopapp.ui.inventory_view import ItemBook, LiveInventory
 from desktopapp.ui.list_view import RowUpdatesListView
 from desktopapp.ui.live_indicator import LiveIndicator
 from desktopapp.ui.photo_delegate import PhotoDelegate, SpinnerAnimator, SpinnerClock
 from desktopapp.ui.photo_model import PhotoListModel
+from desktopapp.ui.photo_viewer import PhotoViewer, PreviewLoader
 from desktopapp.ui.services import DesktopServices
 from desktopapp.ui.sse_client import Connection, SseClient
 from desktopapp.ui.summary_widget import InventorySummary
@@ -53,6 +66,9 @@ from desktopapp.ui.widgets import (
 
 LAYOUT_BATCH = 200  # rows laid out per event-loop turn after a snapshot
 COUNTERS = (("queued", "gray"), ("processing", "blue"), ("completed", "green"), ("failed", "red"))
+SUMMARY_SHARE = 0.5  # at most this share of the height goes to the inventory by itself
+LEARN_INTERVAL_MS = 2000  # item names: at most one `GET /api/batches/{id}` per interval
+LEARN_MAX_PHOTOS = 2000  # ... and only for batches whose state decodes in a few ms
 
 
 class BatchProgressWidget(QWidget):
@@ -72,7 +88,20 @@ class BatchProgressWidget(QWidget):
         self._services = services or DesktopServices()
         self._client: SseClient | None = None
         self._retrying = False
-        self.model = PhotoListModel(translator, thumbnails, self)
+        self.items = ItemBook()  # item names and volumes, learned from the server's summaries
+        self.model = PhotoListModel(translator, thumbnails, self, items=self.items)
+        self.inventory = LiveInventory(self.items)
+        self._summary_version = -1  # the item book's version the shown summary used
+        # Whether the state's inventorySummary counts every photo change seen: the delta that
+        # makes a batch final comes before `complete`, which brings the final summary.
+        self._summary_fresh = False
+        self._learning = False
+        self._asked_labels: set[str] = set()
+        self._learn_clock = QElapsedTimer()
+        self._learn_timer = QTimer(self, singleShot=True)
+        self._learn_timer.timeout.connect(self._learn_unknown)
+        self.previews = PreviewLoader(api, self)
+        self.viewer: PhotoViewer | None = None
         self._render_throttle = Throttle(self._render_all, parent=self)
         self._build()
 
@@ -143,11 +172,19 @@ class BatchProgressWidget(QWidget):
         box.addLayout(bottom)
         outer.addWidget(header)
 
-        self.summary = InventorySummary(tr, self)
+        self.body = QSplitter(Qt.Orientation.Vertical, self)
+        self.body.setChildrenCollapsible(False)
+        self.body.setHandleWidth(12)
+        self.summary = InventorySummary(tr, self.body)
         self.summary.hide()
-        outer.addWidget(self.summary)
+        self.summary.heightWanted.connect(self._fit_summary)
+        self.body.addWidget(self.summary)
+        # The inventory takes the height its rows need (up to SUMMARY_SHARE of the space),
+        # the photos the rest, until the user drags the splitter: then it is theirs.
+        self._user_sized = False
+        self.body.splitterMoved.connect(self._on_splitter_moved)
 
-        photos = Card(self)
+        photos = Card(self.body)
         pbox = QVBoxLayout(photos)
         pbox.setContentsMargins(6, 12, 6, 6)
         pbox.setSpacing(6)
@@ -177,7 +214,11 @@ class BatchProgressWidget(QWidget):
         self.list.viewport().setAutoFillBackground(False)
         self.list.setAccessibleName(tr("photos.heading"))
         pbox.addWidget(self.list, 1)
-        outer.addWidget(photos, 1)
+        self.list.activated.connect(self.open_viewer)  # Enter, double-click
+        self.body.addWidget(photos)
+        self.body.setStretchFactor(0, 0)
+        self.body.setStretchFactor(1, 1)
+        outer.addWidget(self.body, 1)
         self.spinner = SpinnerAnimator(self.list, self.model, self.delegate)
 
     # -- following a batch ---------------------------------------------------------------
@@ -197,10 +238,15 @@ class BatchProgressWidget(QWidget):
                 signal.disconnect(slot)
         self._client = client
         self._retrying = False
+        self._asked_labels.clear()
+        self._summary_fresh = client is not None and client.is_finished
         if client is not None:
             for signal, slot in self._connections():
                 signal.connect(slot)
+            if self.items.learn(client.state.inventory_summary):
+                self._summary_version = -1
         self.model.set_state(client.state if client is not None else None)
+        self.inventory.reset(client.state if client is not None else None)
         self.bar.set_percent(client.state.progress if client else 0, animate=False)
         self._render_throttle.cancel()
         self._render_all()
@@ -216,9 +262,17 @@ class BatchProgressWidget(QWidget):
         ]
 
     def _on_state_changed(self, change: dict[str, Any]) -> None:
+        client = self._client
+        if change.get("summaryChanged") and client is not None:
+            self._summary_fresh = True
+            if self.items.learn(client.state.inventory_summary):
+                self.model.names_changed()
+        elif change.get("full") or change.get("added") or change.get("changed"):
+            self._summary_fresh = False
         self.model.apply_change(change)  # rows: Qt repaints only those on screen
         self.spinner.refresh()
-        client = self._client
+        if client is not None:
+            self.inventory.update(client.state, change)  # the changed photos only
         if client is not None and is_final(client.state.status):
             self._render_throttle.cancel()
             self._render_all()  # the final figures show at once
@@ -267,10 +321,7 @@ class BatchProgressWidget(QWidget):
             )
         self.subtitle.setText(" · ".join(parts))
         self.photo_count.setText(f"({tr.number(len(state))})" if state is not None else "")
-        final = state is not None and is_final(status)
-        self.summary.setVisible(final)
-        if final and state is not None and self.summary.summary != state.inventory_summary:
-            self.summary.set_summary(state.inventory_summary)
+        self._render_summary()
         has_batch = client is not None
         self.retry_failed_button.setEnabled(
             has_batch and not self._retrying and counts.get("failed", 0) > 0
@@ -280,6 +331,104 @@ class BatchProgressWidget(QWidget):
         )
         self.browser_button.setEnabled(has_batch)
         self.export_button.setEnabled(has_batch and state is not None and state.has_snapshot)
+
+    def _render_summary(self) -> None:
+        """The server's summary once the batch is final; the live view before."""
+        client = self._client
+        state = client.state if client is not None else None
+        if state is None:
+            self.summary.hide()
+            return
+        final = is_final(state.status)
+        server = state.inventory_summary
+        if final and server is not None and self._summary_fresh:
+            if self.summary.provisional or self.summary.summary != server:
+                self.summary.set_summary(server)
+            self._show_summary(True)
+            return
+        if (
+            self.inventory.dirty
+            or self._summary_version != self.items.version
+            or not self.summary.provisional
+        ):
+            analyzer = server.get("analyzer") if isinstance(server, dict) else None
+            self.summary.set_summary(self.inventory.summary(analyzer), provisional=True)
+            # (provisional also when final: the server's summary is on its way)
+            self._summary_version = self.items.version
+        self._show_summary(final or self.inventory.rooms > 0)
+        if not final:
+            self._learn_unknown()
+
+    def _show_summary(self, visible: bool) -> None:
+        if self.summary.isHidden() == visible:
+            self.summary.setVisible(visible)
+            self._fit_summary()
+
+    def _on_splitter_moved(self, *_args: Any) -> None:
+        self._user_sized = True
+
+    def _fit_summary(self) -> None:
+        """The inventory as tall as its rows (within SUMMARY_SHARE), the photos the rest."""
+        if self._user_sized or self.summary.isHidden():
+            return
+        total = sum(self.body.sizes())
+        if total <= 0:
+            return
+        want = min(self.summary.preferred_height(), int(total * SUMMARY_SHARE))
+        want = max(want, self.summary.minimumSizeHint().height())
+        if self.body.sizes()[0] != want:
+            self.body.setSizes([want, max(0, total - want)])
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_summary()
+
+    def _learn_unknown(self) -> None:
+        """Ask the server for its current summary when photos show labels not named yet."""
+        client = self._client
+        if client is None or self._learning or client.state.is_final:
+            return
+        if len(client.state) > LEARN_MAX_PHOTOS:
+            return
+        unknown = self.inventory.unknown_labels() - self._asked_labels
+        if not unknown:
+            return
+        if self._learn_clock.isValid() and self._learn_clock.elapsed() < LEARN_INTERVAL_MS:
+            if not self._learn_timer.isActive():
+                self._learn_timer.start(LEARN_INTERVAL_MS - self._learn_clock.elapsed())
+            return
+        self._learning = True
+        self._learn_clock.start()
+        self._asked_labels |= unknown  # one ask per label: a label the server cannot
+        # name (an old server, a race) does not make the window ask again and again
+        self._api.get_batch(client.batch_id, self._learned)
+
+    def _learned(self, result: ApiResult) -> None:
+        self._learning = False
+        if self._client is None:
+            return
+        data = result.data if result.ok and isinstance(result.data, dict) else {}
+        if self.items.learn(data.get("inventorySummary")):
+            self.model.names_changed()
+            self._render_throttle.request()
+        if self.inventory.unknown_labels() - self._asked_labels:
+            self._learn_timer.start(LEARN_INTERVAL_MS)
+
+    # -- the photo viewer ------------------------------------------------------------------
+    def open_viewer(self, index: QModelIndex) -> None:
+        """Enter or double-click on a processed photo: the viewer, on that photo."""
+        if not index.isValid() or self.model.photo(index.row()).get("status") != "DONE":
+            return
+        if self.viewer is None:
+            self.viewer = PhotoViewer(self.model, self.previews, self._tr, self)
+            self.viewer.currentRowChanged.connect(self._follow_viewer)
+        self.viewer.show_row(index.row())
+
+    def _follow_viewer(self, row: int) -> None:
+        index = self.model.index(row)
+        if self.list.currentIndex() != index:
+            self.list.setCurrentIndex(index)
+        self.list.scrollTo(index)
 
     def _render_connection(self) -> None:
         client = self._client
@@ -359,6 +508,10 @@ class BatchProgressWidget(QWidget):
 
     def shutdown(self) -> None:
         self._render_throttle.cancel()
+        self._learn_timer.stop()
+        if self.viewer is not None:
+            self.viewer.close()
+        self.previews.close()
         self.spinner.stop()
         self.bar.stop_animation()
         self.set_client(None)
