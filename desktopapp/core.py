@@ -70,15 +70,23 @@ class Core:
         self.queue.start(self.settings.workers)
         return requeued
 
+    # The model loads this long after start-up (importing onnxruntime and building two
+    # sessions takes ~0.5 s of CPU and would slow the window's first paint); a photo that
+    # needs it sooner loads it on its worker thread.
+    MODEL_LOAD_DELAY = 2.0
+
     def _prepare_analyzer(self) -> None:
-        """Load the model on a low-priority thread, off the GUI thread and before the first
-        photo needs it (a worker that gets there first waits for the same load)."""
+        """Load the model on a low-priority thread, off the GUI thread, soon after start-up,
+        so a damaged model file is reported before the first photo needs it."""
 
         def prepare() -> None:
             lower_current_thread_priority()
             self.analyzer.prepare()
 
-        threading.Thread(target=prepare, name="photolot-model", daemon=True).start()
+        timer = threading.Timer(self.MODEL_LOAD_DELAY, prepare)
+        timer.name = "photolot-model"
+        timer.daemon = True
+        timer.start()
 
     def analyzer_problem(self) -> str | None:
         """Why object detection is off, once the model was tried; None when it works."""

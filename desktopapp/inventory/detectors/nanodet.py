@@ -246,6 +246,9 @@ class NanoDetDetector:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
+        # no arena, no memory-pattern cache: ~12 MB less per session, no slower here
+        options.enable_cpu_mem_arena = False
+        options.enable_mem_pattern = False
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         try:
             session = onnxruntime.InferenceSession(
