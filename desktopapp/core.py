@@ -65,6 +65,7 @@ class Core:
         """Re-queue what a previous run left unfinished, then start the workers."""
         sweep_incoming(self.paths.store)
         sweep_incoming(self.paths.thumbs)
+        sweep_incoming(self.paths.previews)
         requeued = tasks.recover(self.db, self.bus, self.queue)
         self._prepare_analyzer()
         self.queue.start(self.settings.workers)

@@ -61,6 +61,11 @@ class DataPaths:
         return self.root / "thumbs"
 
     @property
+    def previews(self) -> Path:
+        """Larger views of the photos for the page's viewer, made on demand: <sha256>.jpg."""
+        return self.root / "previews"
+
+    @property
     def uploads(self) -> Path:
         return self.root / "uploads"
 
@@ -75,9 +80,12 @@ class DataPaths:
     def ensure(self) -> DataPaths:
         """Create the folders; a new data dir is the user's alone (it lists their files)."""
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        for folder in (self.store, self.thumbs, self.uploads, self.logs):
+        for folder in (self.store, self.thumbs, self.previews, self.uploads, self.logs):
             folder.mkdir(exist_ok=True, mode=0o700)
         return self
 
     def thumb_path(self, sha256: str) -> Path:
         return self.thumbs / f"{sha256}.jpg"
+
+    def preview_path(self, sha256: str) -> Path:
+        return self.previews / f"{sha256}.jpg"

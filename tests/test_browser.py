@@ -20,9 +20,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -46,7 +48,7 @@ from tests.browser_helpers import (
     state_payload,
     stream_reply,
 )
-from tests.conftest import wait_until_final
+from tests.conftest import CORPUS, wait_until_final
 from tests.helpers import make_photo
 
 # CI installs both (.ci/setup): there, a missing browser is a failure, never a silent skip
@@ -67,6 +69,7 @@ LABELS = {
         "COMPLETED": "TERMINÉ",
         "living_room": "Salon",
         "kitchen": "Cuisine",
+        "unknown": "Pièce non reconnue",
         "DONE": "OK",
         "ERROR": "Échec",
         "live": re.compile(r"^Temps réel actif · mis à jour \d\d:\d\d:\d\d$"),
@@ -82,6 +85,7 @@ LABELS = {
         "COMPLETED": "COMPLETED",
         "living_room": "Living room",
         "kitchen": "Kitchen",
+        "unknown": "Room not recognised",
         "DONE": "Done",
         "ERROR": "Failed",
         "live": re.compile(r"^Live · updated \d\d:\d\d:\d\d$"),
@@ -251,8 +255,8 @@ def test_batch_page_follows_a_batch_to_its_final_state(
             assert row["error"] is None
             room = rooms[expected["fileName"]]
             assert expected["roomType"] == room
-            if room:
-                assert row["room"] == labels[room]
+            if room:  # a room is called by the folder that named it, else by its type
+                assert row["room"] == (expected["roomName"] or labels[room])
         else:
             assert expected["fileName"] == "cuisine-abimee.jpg"
             assert row["img"] is None
@@ -267,9 +271,13 @@ def test_batch_page_follows_a_batch_to_its_final_state(
     # the inventory once finished: one table row per room the server reports
     expect(page.locator("#summary")).to_be_visible()
     summary = rest["inventorySummary"]
-    expect(page.locator("#rooms-body > tr")).to_have_count(len(summary["rooms"]))
-    expect(page.locator("#rooms-body")).to_contain_text(labels["living_room"])
-    expect(page.locator("#rooms-body")).to_contain_text(labels["kitchen"])
+    rooms_body = page.locator("#rooms-table tbody.room-group")
+    expect(rooms_body).to_have_count(len(summary["rooms"]))
+    expect(rooms_body.locator(".room-name")).to_have_text(
+        [room["roomName"] or labels[room["roomType"]] for room in summary["rooms"]]
+    )
+    for room_type in ("living_room", "kitchen"):
+        assert room_type in {room["roomType"] for room in summary["rooms"]}
     expect(page.locator("#summary-items")).to_have_text(str(summary["totalItems"]))
 
     # actions: retry shown (a photo failed), export link, back link
@@ -299,6 +307,7 @@ def test_batch_page_follows_a_batch_to_its_final_state(
         "/static/app.css",
         "/static/common.js",
         "/static/sse-state.js",
+        "/static/inventory.js",
         "/static/batch.js",
     }
     assert not errors, errors
@@ -349,6 +358,200 @@ def test_retry_failed_reconnects_with_the_last_event_id(
     expect(page.locator('#photo-list > li[data-status="ERROR"] .photo-error')).to_be_visible()
     assert journal.head_id(batch_id) > head
     assert not errors, errors
+    page.context.close()
+
+
+HOME = CORPUS / "photos" / "shandutta__homematch-v2"
+
+# Where each item box is drawn, against where the payload says it is (0..1 of the stage).
+BOXES_JS = """() => {
+  const stage = document.getElementById('viewer-stage').getBoundingClientRect();
+  return Array.from(document.querySelectorAll('#viewer-boxes .viewer-box')).map(box => {
+    const r = box.getBoundingClientRect();
+    const l = box.querySelector('.viewer-box-label').getBoundingClientRect();
+    return {label: box.dataset.label, tag: [l.left, l.top, l.right, l.bottom],
+            text: box.querySelector('.viewer-box-label').textContent,
+            rect: [(r.left - stage.left) / stage.width, (r.top - stage.top) / stage.height,
+                   (r.right - stage.left) / stage.width, (r.bottom - stage.top) / stage.height]};
+  });
+}"""
+
+FOCUS_IN_VIEWER_JS = "() => document.getElementById('viewer').contains(document.activeElement)"
+
+PREVIEW_LOADED_JS = """() => {
+  const img = document.getElementById('viewer-img');
+  return document.getElementById('viewer-stage').classList.contains('is-loaded')
+    && img.complete && img.naturalWidth > 0;
+}"""
+
+
+def cell_volume(value: float, locale: str) -> str:
+    """A volume as the page's table cells write it: two decimals, the locale's separator."""
+    text = str(Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+    return text.replace(".", ",") if locale == "fr-FR" else text
+
+
+def test_inventory_items_packed_volume_and_the_viewer(
+    browser: Any, live: Live, tmp_path: Path
+) -> None:
+    """The real detector on a living room (it finds a sofa): the room's item lines in the
+    page's language, the packed volume, each photo's items, and the viewer with one
+    labelled box per item over the preview; Esc closes it, ←/→ step, Tab stays inside."""
+    (tmp_path / "Salon").mkdir()
+    shutil.copy(HOME / "mock-home-1.jpg", tmp_path / "Salon" / "mock-home-1.jpg")
+    shutil.copy(HOME / "mock-home-3.jpg", tmp_path / "mock-home-3.jpg")
+    batch_id = live.core.create_batch([tmp_path]).batch_id
+    live.core.start()
+    assert live.core.analyzer.prepare(), live.core.analyzer_problem()
+    wait_until_final(live.core, batch_id)
+    rest = live.get(f"/api/batches/{batch_id}")
+    summary = rest["inventorySummary"]
+    salon = next(p for p in rest["photos"] if p["fileName"] == "mock-home-1.jpg")
+    assert salon["roomName"] == "Salon" and salon["roomSource"] == "name"
+    assert "sofa" in {item["label"] for item in salon["items"]}, salon["items"]
+    assert summary["totalPackedVolume"] > 0
+
+    for locale, lang in (("fr-FR", "fr"), ("en-US", "en")):
+        page = new_page(browser, locale)
+        errors = collect_console_errors(page)
+        page.goto(live.entry_url(f"/batches/{batch_id}"))
+        expect(page.locator("#conn")).to_have_attribute("data-state", "finished")
+
+        # every room's item lines, named in the page's language
+        groups = page.locator("#rooms-table tbody.room-group")
+        expect(groups).to_have_count(len(summary["rooms"]))
+        for index, room in enumerate(summary["rooms"]):
+            group = groups.nth(index)
+            expect(group.locator(".room-toggle")).to_have_attribute("aria-expanded", "true")
+            names = [line[lang] for line in room["items"]]
+            expect(group.locator(".item-row .item-label")).to_have_text(names)
+        living = groups.filter(has_text="Salon")
+        sofa = "Canapé" if lang == "fr" else "Sofa"
+        expect(living.locator(".item-label").first).to_have_text(sofa)
+        # folding a room away hides its lines, and says so
+        toggle = living.locator(".room-toggle")
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-expanded", "false")
+        expect(living.locator(".item-row").first).to_be_hidden()
+        toggle.click()
+        expect(living.locator(".item-row").first).to_be_visible()
+
+        # totals: items, furniture volume and packed volume
+        expect(page.locator("#summary-items")).to_have_text(str(summary["totalItems"]))
+        expect(page.locator("#total-packed")).to_have_text(
+            cell_volume(summary["totalPackedVolume"], locale)
+        )
+        expect(page.locator("#summary-packed")).to_contain_text("m³")
+        expect(page.locator("#summary-note")).to_be_hidden()  # final: not provisional
+
+        # the photo's row: its room with where it came from, and its items
+        row = page.locator(f'#photo-list > li[data-id="{salon["id"]}"]')
+        expect(row.locator(".room")).to_have_text("Salon")
+        expect(row.locator(".room-hint")).to_have_text(
+            "d'après le nom du dossier" if lang == "fr" else "from folder name"
+        )
+        expect(row.locator(".photo-items")).to_contain_text(f"{sofa} ×1")
+
+        # the viewer: one labelled box per item, where the payload puts it
+        thumb = row.locator("button.thumb")
+        thumb.click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog).to_be_visible()
+        expect(dialog).to_have_attribute("aria-modal", "true")
+        expect(page.locator("#viewer-title")).to_have_text("mock-home-1.jpg")
+        page.wait_for_function(PREVIEW_LOADED_JS)
+        natural = page.evaluate(
+            "() => [document.getElementById('viewer-img').naturalWidth,"
+            " document.getElementById('viewer-img').naturalHeight]"
+        )
+        assert max(natural) <= 1280
+        assert abs(natural[0] / natural[1] - salon["width"] / salon["height"]) < 0.01
+        boxed = [item for item in salon["items"] if item.get("box")]
+        drawn = page.evaluate(BOXES_JS)
+        assert len(drawn) == len(boxed)
+        by_label = {line["label"]: line for room in summary["rooms"] for line in room["items"]}
+        for item in boxed:  # drawn largest first: find each item's box by where it is
+            (box,) = [
+                box
+                for box in drawn
+                if box["label"] == item["label"]
+                and all(abs(a - b) < 0.01 for a, b in zip(box["rect"], item["box"], strict=True))
+            ]
+            assert box["text"].startswith(by_label[item["label"]][lang]), box
+            percent = round(item["confidence"] * 100)
+            assert box["text"].endswith(f"{percent}\u00a0%" if lang == "fr" else f"{percent}%"), box
+        for i, one in enumerate(drawn):  # no label hides another
+            for other in drawn[:i]:
+                a, b = one["tag"], other["tag"]
+                assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), drawn
+        unboxed = [item for item in salon["items"] if not item.get("box")]
+        expect(page.locator("#viewer-unboxed-list > li")).to_have_count(len(unboxed))
+
+        # keyboard: focus stays inside, arrows step through the photos, Esc closes
+        expect(page.locator("#viewer-close")).to_be_focused()
+        for key in ["Tab"] * 5 + ["Shift+Tab"] * 5:
+            page.keyboard.press(key)
+            assert page.evaluate(FOCUS_IN_VIEWER_JS), key
+        page.keyboard.press("ArrowRight")  # the other photo (of two: it wraps either way)
+        expect(page.locator("#viewer-title")).to_have_text("mock-home-3.jpg")
+        other = [photo["fileName"] for photo in rest["photos"]].index("mock-home-3.jpg") + 1
+        position = f"{other} sur 2" if lang == "fr" else f"{other} of 2"
+        expect(page.locator("#viewer-position")).to_have_text(position)
+        page.keyboard.press("ArrowLeft")
+        expect(page.locator("#viewer-title")).to_have_text("mock-home-1.jpg")
+        page.keyboard.press("Escape")
+        expect(dialog).to_be_hidden()
+        expect(page.locator("#viewer-boxes .viewer-box").first).to_be_hidden()
+        expect(thumb).to_be_focused()  # back where the person was
+        assert not errors, errors
+        page.context.close()
+
+
+def test_live_inventory_follows_the_servers_rule(browser: Any) -> None:
+    """The provisional inventory the page shows while a batch runs: per room the largest
+    count seen in one photo, near-duplicates add nothing, built-in items have no volume,
+    labels no summary named yet have no volume; names and volumes learned from summaries."""
+    page = new_page(browser)
+    site = FakeOrigin(page)
+    site.api[("GET", STREAM)] = lambda route, request: site.held.append(route)
+    page.goto(site.url(f"/batches/{BATCH}"))
+    result = page.evaluate(
+        """() => {
+      const book = Inventory.createBook();
+      const learned = Inventory.learn(book, {rooms: [{items: [
+        {label: 'chair', fr: 'Chaise', en: 'Chair', quantity: 2, unitVolume_m3: 0.142,
+         volume_m3: 0.284, packedVolume_m3: 0.2, dismountable: true},
+        {label: 'sink', fr: 'Évier', en: 'Sink', quantity: 1, unitVolume_m3: 0.1,
+         volume_m3: 0, packedVolume_m3: 0, builtIn: true}]}]});
+      const live = Inventory.createLive();
+      const chairs = n => ({label: 'chair', quantity: n});
+      [{id: 1, status: 'DONE', roomType: 'kitchen', items: [chairs(1), chairs(2), {label: 'sink'}]},
+       {id: 2, status: 'DONE', roomType: 'kitchen', items: [chairs(2)]},
+       {id: 3, status: 'DONE', roomType: 'kitchen', duplicateOf: 1, items: [chairs(9)]},
+       {id: 4, status: 'DONE', roomType: 'bedroom', roomName: 'Chambre 2', items: [{label: 'bed'}]},
+       {id: 5, status: 'PROCESSING', roomType: 'kitchen', items: [chairs(7)]}]
+        .forEach(photo => Inventory.setPhoto(live, photo));
+      const first = Inventory.summary(live, book, 'x');
+      Inventory.setPhoto(live, {id: 1, status: 'PENDING'});  // retried: out until DONE again
+      const second = Inventory.summary(live, book, 'x');
+      return {learned, first, second,
+              names: [Inventory.itemName(book, 'chair', 'fr'),
+                      Inventory.itemName(book, 'dining_table', 'fr')]};
+    }"""
+    )
+    assert result["learned"] is True
+    first = result["first"]
+    kitchen, bedroom = first["rooms"]
+    assert (kitchen["roomType"], kitchen["photos"], kitchen["itemsCount"]) == ("kitchen", 3, 3)
+    assert [(line["label"], line["quantity"], line["volume_m3"]) for line in kitchen["items"]] == [
+        ("chair", 3, 0.426),
+        ("sink", 1, 0),
+    ]
+    assert kitchen["items"][0]["packedVolume_m3"] == 0.3  # the learned packing factor
+    assert (bedroom["roomName"], bedroom["items"][0]["volume_m3"]) == ("Chambre 2", None)
+    assert first["unknownLines"] == 1 and first["totalItems"] == 4
+    assert [line["quantity"] for line in result["second"]["rooms"][0]["items"]] == [2]
+    assert result["names"] == ["Chaise", "Dining table"]
     page.context.close()
 
 

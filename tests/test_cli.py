@@ -35,7 +35,7 @@ def test_process_json_prints_the_final_snapshot(tmp_path):
         "a.jpg": "kitchen",
         "b.jpg": "bedroom",
     }
-    assert snap["inventorySummary"]["analyzer"] == "ssd_mobilenet_v2"
+    assert snap["inventorySummary"]["analyzer"] == "ssd_mobilenet_v2+nanodet_g"
     # the terminal shows the bar, the summary and the failed photo with its reason
     assert "100%" in done.stderr and "PARTIAL" in done.stderr
     assert "broken.jpg" in done.stderr

@@ -295,6 +295,71 @@ async def test_thumbnail_etag_304_and_404(harness, photos: list[Path]) -> None:
         assert response.status == 404, path
 
 
+async def test_preview_is_oriented_cached_and_guarded(harness, corpus: Path) -> None:
+    from PIL import Image, ImageChops, ImageStat
+
+    # stored 1800 x 1200 with EXIF orientation 6: a portrait once oriented
+    rotated = corpus / "photos" / "recurser__exif-orientation-examples" / "Portrait_6.jpg"
+    batch_id = await harness.create_batch([rotated])
+    photo_id = harness.core.snapshot(batch_id)["photos"][0]["id"]
+    path = f"/api/photos/{photo_id}/preview"
+    response = await harness.get(path)
+    assert response.status == 404
+    assert error_of(await response.json())["code"] == "preview_not_available"
+
+    harness.core.start()
+    final = wait_until_final(harness.core, batch_id)
+    assert (final["photos"][0]["width"], final["photos"][0]["height"]) == (1200, 1800)
+    response = await harness.get(path, auth=False)
+    assert response.status == 401
+
+    response = await harness.get(path)
+    assert response.status == 200
+    assert response.content_type == "image/jpeg"
+    assert response.headers["Cache-Control"] == "private, max-age=31536000, immutable"
+    body = await response.read()
+    preview = Image.open(io.BytesIO(body))
+    assert preview.format == "JPEG" and preview.mode == "RGB"
+    assert preview.size == (853, 1280)  # longest side 1280, portrait like the photo
+    sha256 = response.headers["ETag"].strip('"')
+    assert (harness.core.paths.previews / f"{sha256}.jpg").read_bytes() == body  # cached
+
+    # the same picture as the thumbnail, the same way up (not merely the same shape)
+    thumb_response = await harness.get(f"/api/photos/{photo_id}/thumbnail")
+    thumb = Image.open(io.BytesIO(await thumb_response.read())).convert("RGB")
+    assert thumb.height > thumb.width
+    shrunk = preview.convert("RGB").resize(thumb.size, Image.Resampling.BOX)
+    assert max(ImageStat.Stat(ImageChops.difference(shrunk, thumb)).mean) < 8
+    upside_down = shrunk.transpose(Image.Transpose.ROTATE_180)
+    assert max(ImageStat.Stat(ImageChops.difference(upside_down, thumb)).mean) > 20
+
+    again = await harness.get(path, headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status == 304
+    assert await again.read() == b""
+    # the original gone from the store (and no cached copy): said so, not a server error
+    (harness.core.paths.previews / f"{sha256}.jpg").unlink()
+    (harness.core.paths.store / sha256).unlink()
+    response = await harness.get(path)
+    assert response.status == 404
+    assert error_of(await response.json())["code"] == "preview_not_available"
+    for missing in ["/api/photos/424242/preview", "/api/photos/abc/preview"]:
+        response = await harness.get(missing)
+        assert response.status == 404, missing
+        assert error_of(await response.json())["code"] == "photo_not_found"
+
+
+async def test_preview_keeps_a_small_photo_at_its_size(harness, tmp_path: Path) -> None:
+    from PIL import Image
+
+    small = make_photo(tmp_path / "small.jpg", 7, size=(320, 240))
+    harness.core.start()
+    batch_id = await harness.create_batch([small])
+    photo_id = wait_until_final(harness.core, batch_id)["photos"][0]["id"]
+    response = await harness.get(f"/api/photos/{photo_id}/preview")
+    assert response.status == 200
+    assert Image.open(io.BytesIO(await response.read())).size == (320, 240)
+
+
 async def test_export_csv_for_a_french_spreadsheet(harness, tmp_path: Path) -> None:
     photos = make_photos(tmp_path / "export", 2)
     evil = photos[1].rename(photos[1].with_name("=HYPERLINK(1).jpg"))
@@ -323,11 +388,15 @@ async def test_export_csv_for_a_french_spreadsheet(harness, tmp_path: Path) -> N
     first = final["photos"][0]
     assert rows[1][3:5] == [str(first["width"]), str(first["height"])]
     blank = rows.index([])
-    assert rows[blank + 1] == ["Room", "Photos", "Items", "Volume (m³)"]
-    total = rows[-1]
+    assert rows[blank + 1] == ["Room", "Photos", "Items", "Volume (m³)", "Packed volume (m³)"]
+    second_blank = rows.index([], blank + 1)
+    total = rows[second_blank - 1]
     assert total[0] == "Total" and total[1] == "2"
     summary = final["inventorySummary"]
     assert total[3] == f"{summary['totalVolume']:.3f}".rstrip("0").rstrip(".").replace(".", ",")
+    assert rows[second_blank + 1][:4] == ["Room", "Item", "French name", "English name"]
+    lines = sum(len(room["items"]) for room in summary["rooms"])
+    assert len(rows) == second_blank + 2 + lines
 
 
 async def test_export_json_and_bad_format(harness, photos: list[Path]) -> None:

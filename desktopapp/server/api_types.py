@@ -19,7 +19,7 @@ from desktopapp.events import EventBus
 from desktopapp.intake import IntakeResult
 from desktopapp.journal import JournalEntry
 from desktopapp.server import queries
-from desktopapp.server.queries import Thumbnail
+from desktopapp.server.queries import Preview, Thumbnail
 
 if TYPE_CHECKING:
     from desktopapp.core import Core
@@ -45,6 +45,9 @@ class ServerApi:
     """batch id → newest journal id; raises state.BatchNotFound."""
     thumbnail: Callable[[int], Thumbnail | None]
     """photo id → its thumbnail (None while it has none); raises queries.PhotoNotFound."""
+    preview: Callable[[int], Preview | None]
+    """photo id → its preview (None until DONE; `Preview.read()` makes it once, then reads
+    the cache); raises queries.PhotoNotFound."""
     uploads_dir: Path
     """Browser uploads land in <uploads_dir>/<random>/<name>."""
     version: str = __version__
@@ -61,5 +64,6 @@ class ServerApi:
             events_after=journal.events_after,
             head_id=queries.batch_head,
             thumbnail=partial(queries.thumbnail, core.paths),
+            preview=partial(queries.preview, core.paths),
             uploads_dir=core.paths.uploads,
         )

@@ -86,6 +86,7 @@ def create_app(
     )
     app.router.add_get("/api/batches/{batch_id}/export", routes_api.export_batch)
     app.router.add_get("/api/photos/{photo_id}/thumbnail", routes_api.thumbnail)
+    app.router.add_get("/api/photos/{photo_id}/preview", routes_api.preview)
     app.router.add_post("/api/browser-tickets", routes_api.create_browser_ticket)
     app.router.add_get("/", pages.index_page, name="page-index")
     app.router.add_get("/batches/{batch_id}", pages.batch_page, name="page-batch")

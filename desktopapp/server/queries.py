@@ -5,15 +5,21 @@ They run on the server's database threads, never on its event loop.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from peewee import SqliteDatabase
 
-from desktopapp import journal, state
-from desktopapp.db import Photo
+from desktopapp import imaging, journal, state
+from desktopapp.db import DONE, Photo
 from desktopapp.paths import DataPaths
+from desktopapp.store import write_atomically
+
+log = logging.getLogger(__name__)
+
+PREVIEW_SIDE = 1280  # longest side of a preview, in pixels (smaller photos keep their size)
 
 
 class PhotoNotFound(LookupError):
@@ -26,6 +32,28 @@ class PhotoNotFound(LookupError):
 class Thumbnail:
     path: Path
     sha256: str  # also the ETag: the content never changes for a given hash
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A DONE photo's larger view: made from the stored original on first use, then cached."""
+
+    path: Path  # previews/<sha256>.jpg, once made
+    source: Path  # photos/<sha256>, the stored original
+    sha256: str  # also the ETag, as for thumbnails
+
+    def read(self) -> bytes:
+        """The JPEG bytes; raises imaging.ImagingError if the original cannot be read."""
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            pass
+        data = imaging.render_preview(self.source, PREVIEW_SIDE)
+        try:
+            write_atomically(self.path, data)
+        except OSError as exc:  # a full disk: serve it anyway, make it again next time
+            log.warning("could not cache the preview %s: %s", self.path.name, exc)
+        return data
 
 
 def batch_head(batch_id: int) -> int:
@@ -51,3 +79,14 @@ def thumbnail(paths: DataPaths, photo_id: int) -> Thumbnail | None:
         return None
     path = paths.thumb_path(sha256)
     return Thumbnail(path, sha256) if path.is_file() else None
+
+
+def preview(paths: DataPaths, photo_id: int) -> Preview | None:
+    """The photo's preview, None until the photo is DONE; raises PhotoNotFound."""
+    row = Photo.select(Photo.sha256, Photo.status).where(Photo.id == photo_id).tuples().first()
+    if row is None:
+        raise PhotoNotFound(photo_id)
+    sha256, status = row
+    if status != DONE or not sha256:
+        return None
+    return Preview(paths.preview_path(sha256), paths.store / sha256, sha256)

@@ -1,4 +1,5 @@
-"""The JSON API: health, batches (list, create, state, retry, export), thumbnails, tickets.
+"""The JSON API: health, batches (list, create, state, retry, export), thumbnails, previews,
+tickets.
 
 Every database or disk call runs on the context's threads (`ctx.run`); big bodies
 are serialised there too, so the event loop never waits on a large batch.
@@ -15,6 +16,7 @@ from typing import Any
 
 from aiohttp import hdrs, web
 
+from desktopapp.imaging import ImagingError
 from desktopapp.intake import IntakeResult, NothingToImport
 from desktopapp.server import export
 from desktopapp.server.context import ServerContext, context, parse_id
@@ -221,6 +223,34 @@ async def thumbnail(request: web.Request) -> web.Response:
         body = await ctx.run(thumb.path.read_bytes)
     except FileNotFoundError:
         raise ApiError(404, "thumbnail_not_ready", "This photo's thumbnail is missing.") from None
+    return web.Response(body=body, content_type="image/jpeg", headers=headers)
+
+
+async def preview(request: web.Request) -> web.Response:
+    """A larger JPEG of a DONE photo for the page's viewer (longest side 1280 px), oriented as
+    its thumbnail; made on first request and cached in previews/<sha256>.jpg."""
+    ctx = context(request)
+    photo_id = parse_id(request.match_info["photo_id"], "photo")
+    try:
+        found = await ctx.run(ctx.api.preview, photo_id)
+    except PhotoNotFound:
+        raise ApiError(404, "photo_not_found", f"There is no photo {photo_id}.") from None
+    if found is None:
+        raise ApiError(
+            404,
+            "preview_not_available",
+            "This photo has no preview yet: it is waiting, or it could not be read.",
+        )
+    etag = f'"{found.sha256}"'
+    headers = {hdrs.ETAG: etag, hdrs.CACHE_CONTROL: THUMBNAIL_CACHE}
+    if _etag_matches(request.headers.get(hdrs.IF_NONE_MATCH), etag):
+        return web.Response(status=304, headers=headers)
+    try:
+        body = await ctx.run(found.read)
+    except ImagingError as exc:  # the stored original is gone or unreadable
+        raise ApiError(
+            404, "preview_not_available", f"This photo's preview cannot be made: {exc.message}"
+        ) from None
     return web.Response(body=body, content_type="image/jpeg", headers=headers)
 
 

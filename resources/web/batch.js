@@ -7,13 +7,18 @@
  *          with jitter, 5 attempts), passing the last id as ?lastEventId=.
  * render = once per animation frame, only what changed: one <li> per photo, made once
  *          and updated in place through a Map keyed by photo id.
- * After connecting, the page requests nothing but the stream and the thumbnails.
+ * inventory = the server's summary once the batch is final; until then a live view rebuilt
+ *          from the photos as they arrive (inventory.js), marked provisional.
+ * viewer = a modal dialog on a photo: its preview with each item's box drawn over it.
+ * After connecting, the page requests nothing but the stream and the thumbnails (and a
+ * photo's preview when the person opens it).
  */
 (function () {
   "use strict";
 
   var PL = window.PL;
   var BS = window.BatchState;
+  var INV = window.Inventory;
   var t = PL.t;
   var setText = PL.setText;
 
@@ -30,6 +35,8 @@
     forbidden: true
   };
   var DEBUG_ROWS = 300;
+  var LIVE_SUMMARY_MS = 250; // the provisional inventory is redrawn at most this often
+  var BOX_COLOURS = 6; // .box-c0 … .box-c5 in app.css
 
   var match = /^\/batches\/([^/]+)\/?$/.exec(window.location.pathname);
   var batchId = match ? decodeURIComponent(match[1]) : null;
@@ -66,8 +73,15 @@
     summary: $("summary"),
     summaryItems: $("summary-items"),
     summaryVolume: $("summary-volume"),
+    summaryPacked: $("summary-packed"),
     summaryRooms: $("summary-rooms"),
-    roomsBody: $("rooms-body"),
+    summaryNote: $("summary-note"),
+    roomsTable: $("rooms-table"),
+    roomsTotal: $("rooms-total"),
+    totalPhotos: $("total-photos"),
+    totalItems: $("total-items"),
+    totalVolume: $("total-volume"),
+    totalPacked: $("total-packed"),
     summaryAnalyzer: $("summary-analyzer"),
     list: $("photo-list"),
     photosCount: $("photos-count"),
@@ -75,7 +89,20 @@
     filters: $("filters"),
     debug: $("debug"),
     debugBody: $("debug-body"),
-    debugTotals: $("debug-totals")
+    debugTotals: $("debug-totals"),
+    viewer: $("viewer"),
+    viewerTitle: $("viewer-title"),
+    viewerMeta: $("viewer-meta"),
+    viewerPosition: $("viewer-position"),
+    viewerPrev: $("viewer-prev"),
+    viewerNext: $("viewer-next"),
+    viewerClose: $("viewer-close"),
+    viewerStage: $("viewer-stage"),
+    viewerImg: $("viewer-img"),
+    viewerBoxes: $("viewer-boxes"),
+    viewerStatus: $("viewer-status"),
+    viewerUnboxed: $("viewer-unboxed"),
+    viewerUnboxedList: $("viewer-unboxed-list")
   };
 
   // ---- connection state ------------------------------------------------------------------
@@ -92,8 +119,23 @@
 
   // ---- rendering state -------------------------------------------------------------------
 
-  var dirty = { head: true, meta: true, summary: true, conn: true, full: false, rows: new Set() };
+  var dirty = {
+    head: true,
+    meta: true,
+    summary: true,
+    conn: true,
+    full: false,
+    rows: new Set(),
+    viewer: false
+  };
   var frame = 0;
+  var summaryTimer = 0;
+  var lastSummaryAt = 0;
+  var summarySignature = "";
+  var book = INV.createBook(); // item names and volumes, learned from the server's summaries
+  var live = INV.createLive(); // the inventory so far, from the photos
+  var collapsedRooms = new Set(); // room keys whose item lines the person folded away
+  var viewer = { id: null, src: "", state: "" };
   var rows = new Map(); // photo id → {li, parts…, key}
   var rowPrototype = buildRowPrototype();
   var debugLog = { pending: [], count: 0, bytes: 0, previousId: "" };
@@ -295,8 +337,23 @@
     if (change.full) {
       dirty.full = true;
       change.removed.forEach(removeRow);
+      live = INV.createLive();
+      dirty.summary = true;
     }
-    for (var i = 0; i < change.changed.length; i++) dirty.rows.add(change.changed[i]);
+    for (var i = 0; i < change.changed.length; i++) {
+      var id = change.changed[i];
+      dirty.rows.add(id);
+      if (INV.setPhoto(live, state.photos.get(id))) dirty.summary = true;
+      if (id === viewer.id) dirty.viewer = true;
+    }
+    if (change.summaryChanged && INV.learn(book, state.inventorySummary)) {
+      // names arrived: the rows that list items, and the open viewer, say them properly now
+      state.order.forEach(function (photoId) {
+        var photo = state.photos.get(photoId);
+        if (photo && Array.isArray(photo.items) && photo.items.length) dirty.rows.add(photoId);
+      });
+      dirty.viewer = viewer.id !== null;
+    }
     dirty.head = true;
     if (change.metaChanged) dirty.meta = true;
     if (change.summaryChanged || change.statusChanged) dirty.summary = true;
@@ -382,6 +439,7 @@
     if (dirty.meta) renderMeta();
     if (dirty.full || dirty.rows.size) renderRows();
     if (dirty.summary) renderSummary();
+    if (dirty.viewer) renderViewer();
     if (dirty.conn) renderConn();
     if (debugLog.pending.length) renderDebug();
   }
@@ -461,28 +519,166 @@
     ui.intake.hidden = notices.length === 0 && skipped.length === 0;
   }
 
+  // -- inventory
+
   function renderSummary() {
+    var final = BS.isFinal(state.status);
+    var now = Date.now();
+    if (!final && now - lastSummaryAt < LIVE_SUMMARY_MS) {
+      // a running batch: at most one redraw per LIVE_SUMMARY_MS, the last change included
+      if (!summaryTimer) {
+        summaryTimer = window.setTimeout(function () {
+          summaryTimer = 0;
+          schedule();
+        }, LIVE_SUMMARY_MS - (now - lastSummaryAt));
+      }
+      return;
+    }
     dirty.summary = false;
-    var summary = state.inventorySummary;
-    var show = BS.isFinal(state.status) && !!summary;
+    lastSummaryAt = now;
+    var server = state.inventorySummary;
+    var analyzer = server && server.analyzer;
+    var summary = final ? server : INV.summary(live, book, analyzer);
+    var rooms = summary && Array.isArray(summary.rooms) ? summary.rooms : [];
+    var show = !!summary && (final || rooms.length > 0);
     ui.summary.hidden = !show;
+    ui.summary.classList.toggle("is-provisional", !final);
     if (!show) return;
-    var rooms = Array.isArray(summary.rooms) ? summary.rooms : [];
+    var signature = JSON.stringify([final, summary]);
+    if (signature === summarySignature) return;
+    summarySignature = signature;
+
+    var note = "";
+    if (!final) note = summary.unknownLines ? t("summary.liveUnknown", { n: summary.unknownLines }) : t("summary.live");
+    ui.summaryNote.hidden = !note;
+    setText(ui.summaryNote, note);
     setText(ui.summaryItems, PL.number(summary.totalItems));
     setText(ui.summaryVolume, PL.volume(summary.totalVolume));
+    setText(ui.summaryPacked, PL.volume(summary.totalPackedVolume));
     setText(ui.summaryRooms, PL.number(rooms.length));
-    ui.roomsBody.textContent = "";
-    rooms.forEach(function (room) {
-      var tr = document.createElement("tr");
-      var name = PL.el("th", null, PL.roomLabel(room.roomType));
-      name.scope = "row";
-      tr.appendChild(name);
-      tr.appendChild(PL.el("td", "num", PL.number(room.photos)));
-      tr.appendChild(PL.el("td", "num", PL.number(room.itemsCount)));
-      tr.appendChild(PL.el("td", "num", PL.volume(room.volume_m3).replace(" m³", "")));
-      ui.roomsBody.appendChild(tr);
+
+    // one <tbody> per room: its row, then its item lines (folded away on demand)
+    var focusedKey = document.activeElement && document.activeElement.getAttribute("data-room-key");
+    var old = ui.roomsTable.querySelectorAll("tbody.room-group");
+    for (var i = 0; i < old.length; i++) old[i].remove();
+    var fragment = document.createDocumentFragment();
+    var photos = 0;
+    rooms.forEach(function (room, index) {
+      photos += Number(room.photos) || 0;
+      fragment.appendChild(roomGroup(room, index));
     });
-    setText(ui.summaryAnalyzer, summary.analyzer ? t("summary.analyzer", { name: summary.analyzer }) : "");
+    ui.roomsTable.insertBefore(fragment, ui.roomsTotal);
+    setText(ui.totalPhotos, PL.number(photos));
+    setText(ui.totalItems, PL.number(summary.totalItems));
+    setText(ui.totalVolume, PL.decimal(summary.totalVolume));
+    setText(ui.totalPacked, PL.decimal(summary.totalPackedVolume));
+    if (focusedKey) {
+      var again = ui.roomsTable.querySelector('button[data-room-key="' + CSS.escape(focusedKey) + '"]');
+      if (again) again.focus();
+    }
+    setText(ui.summaryAnalyzer, analyzer ? t("summary.analyzer", { name: analyzer }) : "");
+  }
+
+  /** The room type's name, shown beside a folder's name unless it says the same ("Salon"). */
+  function typeBeside(roomType, roomName) {
+    if (!roomName || !roomType || roomType === "unknown") return "";
+    var typeName = PL.roomLabel(roomType);
+    var same = typeName.localeCompare(String(roomName).trim(), PL.lang, { sensitivity: "base" }) === 0;
+    return same ? "" : typeName;
+  }
+
+  function roomKeyOf(room) {
+    return (room.roomType || "unknown") + "|" + (room.roomName || "");
+  }
+
+  function roomGroup(room, index) {
+    var key = roomKeyOf(room);
+    var open = !collapsedRooms.has(key);
+    var lines = Array.isArray(room.items) ? room.items : [];
+    var tbody = PL.el("tbody", "room-group");
+    tbody.setAttribute("data-room", room.roomType || "unknown");
+    var itemsId = "room-items-" + index;
+
+    var tr = PL.el("tr", "room-row");
+    var name = PL.el("th");
+    name.scope = "row";
+    var toggle = PL.el("button", "room-toggle");
+    toggle.type = "button";
+    toggle.setAttribute("aria-expanded", String(open));
+    toggle.setAttribute("data-room-key", key);
+    var chevron = PL.el("span", "chevron");
+    chevron.setAttribute("aria-hidden", "true");
+    toggle.appendChild(chevron);
+    toggle.appendChild(PL.el("span", "room-name", PL.roomDisplay(room.roomType, room.roomName)));
+    var typeName = typeBeside(room.roomType, room.roomName);
+    if (typeName) toggle.appendChild(PL.el("span", "room-type muted", typeName));
+    name.appendChild(toggle);
+    tr.appendChild(name);
+    tr.appendChild(PL.el("td", "num", PL.number(room.photos)));
+    tr.appendChild(PL.el("td", "num", PL.number(room.itemsCount)));
+    tr.appendChild(PL.el("td", "num", PL.decimal(room.volume_m3)));
+    tr.appendChild(PL.el("td", "num", PL.decimal(room.packedVolume_m3)));
+    tbody.appendChild(tr);
+
+    if (!lines.length) {
+      var empty = PL.el("tr", "item-row is-empty");
+      var cell = PL.el("td", "item-name muted", t("summary.noItems"));
+      cell.colSpan = 5;
+      empty.appendChild(cell);
+      empty.id = itemsId + "-0";
+      empty.hidden = !open;
+      tbody.appendChild(empty);
+    }
+    lines.forEach(function (line, n) {
+      var row = PL.el("tr", "item-row");
+      row.id = itemsId + "-" + n;
+      row.hidden = !open;
+      row.setAttribute("data-label", line.label);
+      row.classList.toggle("is-built-in", !!line.builtIn);
+      var label = PL.el("td", "item-name");
+      label.appendChild(PL.el("span", "item-label", lineName(line)));
+      if (line.fragile) label.appendChild(badge("fragile", t("item.fragile")));
+      if (line.dismountable) label.appendChild(badge("dismountable", t("item.dismountable")));
+      if (line.builtIn) label.appendChild(badge("built-in", t("item.builtIn")));
+      row.appendChild(label);
+      row.appendChild(PL.el("td", "num"));
+      row.appendChild(PL.el("td", "num", PL.number(line.quantity)));
+      row.appendChild(PL.el("td", "num", volumeCell(line.volume_m3, line.builtIn)));
+      row.appendChild(PL.el("td", "num", volumeCell(line.packedVolume_m3, line.builtIn)));
+      tbody.appendChild(row);
+    });
+    var ids = [];
+    for (var i = 0; i < Math.max(lines.length, 1); i++) ids.push(itemsId + "-" + i);
+    toggle.setAttribute("aria-controls", ids.join(" "));
+    return tbody;
+  }
+
+  function lineName(line) {
+    var name = PL.lang === "fr" ? line.fr : line.en;
+    // a label the catalogue does not know comes back as its key: say it as words
+    return name && name !== line.label ? name : INV.labelWords(line.label);
+  }
+
+  function volumeCell(m3, builtIn) {
+    if (builtIn) return "—";
+    if (m3 === null || m3 === undefined) return "…"; // not known yet (provisional view)
+    return PL.decimal(m3);
+  }
+
+  function badge(kind, text) {
+    var node = PL.el("span", "tag tag-item", text);
+    node.setAttribute("data-kind", kind);
+    return node;
+  }
+
+  function toggleRoom(button) {
+    var key = button.getAttribute("data-room-key");
+    var open = button.getAttribute("aria-expanded") !== "true";
+    if (open) collapsedRooms.delete(key);
+    else collapsedRooms.add(key);
+    button.setAttribute("aria-expanded", String(open));
+    var rows = button.closest("tbody").querySelectorAll("tr.item-row");
+    for (var i = 0; i < rows.length; i++) rows[i].hidden = !open;
   }
 
   function renderConn() {
@@ -507,7 +703,9 @@
     var icon = PL.el("span", "status-icon");
     icon.setAttribute("aria-hidden", "true");
     li.appendChild(icon);
-    var thumb = PL.el("span", "thumb");
+    var thumb = PL.el("button", "thumb");
+    thumb.type = "button";
+    thumb.disabled = true; // a photo opens in the viewer once it is DONE
     var img = document.createElement("img");
     img.alt = "";
     img.width = 56;
@@ -519,9 +717,13 @@
     var main = PL.el("div", "photo-main");
     main.appendChild(PL.el("div", "photo-name"));
     main.appendChild(PL.el("div", "photo-sub"));
+    main.appendChild(PL.el("div", "photo-items"));
     main.appendChild(PL.el("p", "photo-error"));
     li.appendChild(main);
-    li.appendChild(PL.el("span", "room"));
+    var roomCell = PL.el("div", "room-cell");
+    roomCell.appendChild(PL.el("span", "room"));
+    roomCell.appendChild(PL.el("span", "room-hint"));
+    li.appendChild(roomCell);
     li.appendChild(PL.el("span", "photo-state"));
     return li;
   }
@@ -532,11 +734,14 @@
     var main = li.children[2];
     var rec = {
       li: li,
+      thumb: li.children[1],
       img: li.children[1].firstChild,
       name: main.children[0],
       sub: main.children[1],
-      error: main.children[2],
-      room: li.children[3],
+      items: main.children[2],
+      error: main.children[3],
+      room: li.children[3].children[0],
+      roomHint: li.children[3].children[1],
       state: li.children[4],
       key: ""
     };
@@ -584,7 +789,8 @@
   }
 
   function updateRow(rec, photo) {
-    var key = JSON.stringify(photo);
+    var hasItems = Array.isArray(photo.items) && photo.items.length > 0;
+    var key = (hasItems ? book.version + "|" : "") + JSON.stringify(photo);
     if (key === rec.key) return;
     rec.key = key;
     var status = photo.status || "PENDING";
@@ -605,6 +811,9 @@
     } else if (rec.img.hasAttribute("src")) {
       rec.img.removeAttribute("src");
     }
+    rec.thumb.disabled = status !== "DONE";
+    if (status === "DONE") rec.thumb.setAttribute("aria-label", t("viewer.open", { name: photo.fileName || "#" + photo.id }));
+    else rec.thumb.removeAttribute("aria-label");
 
     // details line: size, items, attempts, then the quality flags as small tags
     rec.sub.textContent = "";
@@ -631,13 +840,312 @@
     if (photo.errorCode) rec.error.setAttribute("data-code", photo.errorCode);
     else rec.error.removeAttribute("data-code");
 
+    // what the photo shows: "Canapé ×1, Chaise ×2"
+    var itemsText = status === "DONE" ? itemsSummary(photo.items) : "";
+    setText(rec.items, itemsText);
+    rec.items.title = itemsText;
+    rec.items.hidden = !itemsText;
+
     var knowsRoom = status === "DONE" || !!photo.roomType;
-    setText(rec.room, knowsRoom ? PL.roomLabel(photo.roomType) : "");
+    setText(rec.room, knowsRoom ? PL.roomDisplay(photo.roomType, photo.roomName) : "");
     rec.room.hidden = !knowsRoom;
     rec.room.classList.toggle("is-unknown", !photo.roomType);
     if (photo.roomType) rec.room.setAttribute("data-room", photo.roomType);
+    var typeName = typeBeside(photo.roomType, photo.roomName);
+    rec.room.title = typeName ? photo.roomName + " · " + typeName : rec.room.textContent;
+    var source = knowsRoom && photo.roomType ? roomSource(photo) : null;
+    setText(rec.roomHint, source ? source.text : "");
+    rec.roomHint.title = source ? source.detail : "";
+    rec.roomHint.hidden = !source;
 
     setText(rec.state, t(retrying ? "photo.RETRYING" : "photo." + status));
+  }
+
+  /** "from folder name" / "from objects seen", and what exactly matched. */
+  function roomSource(photo) {
+    var cue = photo.roomCue;
+    if (photo.roomSource === "name") {
+      // the cue is the name that matched: the folder's, or the file's (in a named folder too)
+      var fromFolder = !!photo.roomName && (!cue || cue === photo.roomName);
+      return {
+        text: t(fromFolder ? "room.fromFolder" : "room.fromFile"),
+        detail: cue ? t("room.cueName", { cue: cue }) : ""
+      };
+    }
+    if (photo.roomSource === "items") {
+      return {
+        text: t("room.fromItems"),
+        detail: cue ? t("room.cueItem", { item: INV.itemName(book, cue, PL.lang) }) : ""
+      };
+    }
+    return null;
+  }
+
+  function itemsSummary(items) {
+    return INV.photoCounts(items)
+      .map(function (pair) {
+        return t("item.quantity", { name: INV.itemName(book, pair[0], PL.lang), n: PL.number(pair[1]) });
+      })
+      .join(", ");
+  }
+
+  // -- viewer: one photo's preview with its items' boxes
+
+  /** The photos the viewer steps through: the DONE ones, in list order. */
+  function viewable() {
+    return state.order.filter(function (id) {
+      var photo = state.photos.get(id);
+      return photo && photo.status === "DONE";
+    });
+  }
+
+  function openViewer(id) {
+    viewer.id = id;
+    if (!ui.viewer.open) {
+      ui.viewer.showModal();
+      document.body.classList.add("has-modal");
+    }
+    renderViewer();
+    ui.viewerClose.focus();
+  }
+
+  function closeViewer() {
+    if (viewer.id === null) return;
+    var id = viewer.id;
+    viewer.id = null;
+    if (ui.viewer.open) ui.viewer.close();
+    document.body.classList.remove("has-modal");
+    var rec = rows.get(id); // back where the person was: the last photo they looked at
+    if (rec && !rec.thumb.disabled) rec.thumb.focus();
+  }
+
+  function stepViewer(delta) {
+    var ids = viewable();
+    if (!ids.length) return;
+    var index = ids.indexOf(viewer.id);
+    var next = ids[(index + delta + ids.length) % ids.length]; // wraps around
+    if (next !== viewer.id) {
+      viewer.id = next;
+      renderViewer();
+    }
+  }
+
+  function renderViewer() {
+    dirty.viewer = false;
+    if (viewer.id === null) return;
+    var photo = state.photos.get(viewer.id);
+    if (!photo) {
+      closeViewer();
+      return;
+    }
+    var ids = viewable();
+    var index = ids.indexOf(viewer.id);
+    setText(ui.viewerTitle, photo.fileName || "#" + photo.id);
+    var meta = [];
+    if (photo.roomType || photo.status === "DONE") {
+      var source = photo.roomType ? roomSource(photo) : null;
+      meta.push(PL.roomDisplay(photo.roomType, photo.roomName) + (source ? " (" + source.text + ")" : ""));
+    }
+    if (photo.width && photo.height) meta.push(PL.number(photo.width) + " × " + PL.number(photo.height));
+    setText(ui.viewerMeta, meta.join(" · "));
+    setText(ui.viewerPosition, index >= 0 ? t("viewer.position", { n: index + 1, total: ids.length }) : "");
+    ui.viewerPrev.hidden = ui.viewerNext.hidden = ids.length < 2;
+
+    // the stage has the photo's proportions: boxes in % of it land on the picture
+    var ratio = photo.width && photo.height ? photo.width / photo.height : 4 / 3;
+    ui.viewerStage.style.setProperty("--ratio", String(ratio));
+    var src = photo.status === "DONE" ? "/api/photos/" + encodeURIComponent(photo.id) + "/preview" : "";
+    if (src !== viewer.src) {
+      viewer.src = src;
+      viewer.state = src ? "loading" : "waiting";
+      ui.viewerStage.style.backgroundImage = photo.thumbnailUrl ? 'url("' + photo.thumbnailUrl + '")' : "none";
+      ui.viewerStage.classList.remove("is-loaded");
+      if (src) ui.viewerImg.src = src;
+      else ui.viewerImg.removeAttribute("src");
+    }
+    ui.viewerImg.alt = photo.fileName || "";
+
+    var items = photo.status === "DONE" && Array.isArray(photo.items) ? photo.items : [];
+    ui.viewerBoxes.textContent = "";
+    ui.viewerUnboxedList.textContent = "";
+    var boxed = 0;
+    // the largest boxes first: smaller ones are drawn over them, and their labels placed last
+    var ordered = items.filter(function (item) {
+      return item && typeof item.label === "string";
+    });
+    ordered.sort(function (a, b) {
+      return boxArea(validBox(b.box)) - boxArea(validBox(a.box));
+    });
+    ordered.forEach(function (item) {
+      var name = INV.itemName(book, item.label, PL.lang);
+      var quantity = Number(item.quantity) > 1 ? " ×" + PL.number(item.quantity) : "";
+      var box = validBox(item.box);
+      if (!box) {
+        ui.viewerUnboxedList.appendChild(PL.el("li", "tag", name + quantity));
+        return;
+      }
+      var confidence = typeof item.confidence === "number" ? PL.percent(item.confidence * 100) : "";
+      var rect = PL.el("div", "viewer-box box-c" + (boxed % BOX_COLOURS));
+      rect.style.left = box[0] * 100 + "%";
+      rect.style.top = box[1] * 100 + "%";
+      rect.style.width = (box[2] - box[0]) * 100 + "%";
+      rect.style.height = (box[3] - box[1]) * 100 + "%";
+      rect.setAttribute("data-label", item.label);
+      var text = t("viewer.boxLabel", { name: name + quantity, confidence: confidence }).trim();
+      var label = PL.el("span", "viewer-box-label", text);
+      label.title = text;
+      if (box[0] > 0.6) label.classList.add("is-right"); // near the right edge: right-aligned
+      rect.appendChild(label);
+      ui.viewerBoxes.appendChild(rect);
+      boxed += 1;
+    });
+    placeLabels();
+    ui.viewerUnboxed.hidden = !ui.viewerUnboxedList.firstChild;
+    var status = "";
+    if (viewer.state === "loading") status = t("viewer.loading");
+    else if (viewer.state === "error") status = t("viewer.loadError");
+    else if (viewer.state === "waiting") status = t("photo." + (photo.status || "PENDING"));
+    else if (!items.length) status = t("viewer.noItems");
+    else if (boxed) status = t("viewer.boxes", { n: boxed });
+    setText(ui.viewerStatus, status);
+  }
+
+  function boxArea(box) {
+    return box ? (box[2] - box[0]) * (box[3] - box[1]) : 0;
+  }
+
+  // Where a box's label may go, in order of preference: above the box, inside its top,
+  // below it, inside its bottom. Each label takes the first spot that stays on the picture
+  // and covers no label placed before it.
+  var LABEL_SPOTS = ["is-above", "is-inside", "is-below", "is-inside-bottom"];
+
+  function placeLabels() {
+    var stage = ui.viewerStage.getBoundingClientRect();
+    if (!stage.width) return; // not laid out (closed)
+    var placed = [];
+    var labels = ui.viewerBoxes.querySelectorAll(".viewer-box-label");
+    for (var i = 0; i < labels.length; i++) {
+      var label = labels[i];
+      var chosen = null;
+      for (var j = 0; j < LABEL_SPOTS.length && !chosen; j++) {
+        LABEL_SPOTS.forEach(function (spot) {
+          label.classList.remove(spot);
+        });
+        label.classList.add(LABEL_SPOTS[j]);
+        var r = label.getBoundingClientRect();
+        var onPicture = r.top >= stage.top - 0.5 && r.bottom <= stage.bottom + 0.5;
+        if (onPicture && !placed.some(overlaps(r))) chosen = r;
+      }
+      if (!chosen) {
+        // nowhere free: inside the box's top, where it at least names the right box
+        LABEL_SPOTS.forEach(function (spot) {
+          label.classList.remove(spot);
+        });
+        label.classList.add("is-inside");
+        chosen = label.getBoundingClientRect();
+      }
+      placed.push(chosen);
+    }
+  }
+
+  function overlaps(a) {
+    return function (b) {
+      return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    };
+  }
+
+  /** [x0, y0, x1, y1] within 0..1 with some area, clamped; else null. */
+  function validBox(box) {
+    if (!Array.isArray(box) || box.length !== 4) return null;
+    var v = box.map(function (n) {
+      return Math.max(0, Math.min(1, Number(n)));
+    });
+    if (v.some(isNaN) || v[2] <= v[0] || v[3] <= v[1]) return null;
+    return v;
+  }
+
+  function onViewerKey(e) {
+    if (viewer.id === null) return;
+    if (e.key === "Escape") {
+      e.preventDefault();
+      closeViewer();
+    } else if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
+      e.preventDefault();
+      stepViewer(e.key === "ArrowLeft" ? -1 : 1);
+    } else if (e.key === "Tab") {
+      trapFocus(e);
+    }
+  }
+
+  /** Tab and Shift+Tab cycle through the dialog's controls, never out of it. */
+  function trapFocus(e) {
+    var focusable = Array.prototype.filter.call(ui.viewer.querySelectorAll("button, [href], [tabindex]"), function (node) {
+      return !node.disabled && !node.hidden && node.getClientRects().length > 0 && node.tabIndex >= 0;
+    });
+    if (!focusable.length) return;
+    var first = focusable[0];
+    var last = focusable[focusable.length - 1];
+    var inside = ui.viewer.contains(document.activeElement);
+    if (e.shiftKey && (document.activeElement === first || !inside)) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && (document.activeElement === last || !inside)) {
+      e.preventDefault();
+      first.focus();
+    }
+  }
+
+  function setUpViewer() {
+    ui.list.addEventListener("click", function (e) {
+      var button = e.target.closest("button.thumb");
+      if (!button || button.disabled) return;
+      var li = button.closest("li[data-id]");
+      var id = li ? Number(li.getAttribute("data-id")) : NaN;
+      if (state.photos.has(id)) openViewer(id);
+    });
+    ui.viewerClose.addEventListener("click", closeViewer);
+    ui.viewerPrev.addEventListener("click", function () {
+      stepViewer(-1);
+    });
+    ui.viewerNext.addEventListener("click", function () {
+      stepViewer(1);
+    });
+    document.addEventListener("keydown", onViewerKey);
+    // the browser's own Esc handling (and any other close) goes through ours
+    ui.viewer.addEventListener("cancel", function (e) {
+      e.preventDefault();
+      closeViewer();
+    });
+    ui.viewer.addEventListener("close", function () {
+      if (viewer.id !== null) closeViewer();
+    });
+    // a click on the backdrop (outside the dialog's box) closes it
+    ui.viewer.addEventListener("click", function (e) {
+      if (e.target !== ui.viewer) return;
+      var r = ui.viewer.getBoundingClientRect();
+      var outside = e.clientX < r.left || e.clientX > r.right || e.clientY < r.top || e.clientY > r.bottom;
+      if (outside) closeViewer();
+    });
+    var resizeTimer = 0;
+    window.addEventListener("resize", function () {
+      window.clearTimeout(resizeTimer);
+      resizeTimer = window.setTimeout(function () {
+        if (viewer.id !== null) placeLabels(); // label sizes are fixed, the picture is not
+      }, 100);
+    });
+    ui.viewerImg.addEventListener("load", function () {
+      if (!viewer.src || ui.viewerImg.getAttribute("src") !== viewer.src) return;
+      viewer.state = "loaded";
+      ui.viewerStage.classList.add("is-loaded");
+      dirty.viewer = true;
+      schedule();
+    });
+    ui.viewerImg.addEventListener("error", function () {
+      if (!viewer.src || ui.viewerImg.getAttribute("src") !== viewer.src) return;
+      viewer.state = "error";
+      dirty.viewer = true;
+      schedule();
+    });
   }
 
   // -- debug panel (?debug=1)
@@ -701,6 +1209,11 @@
       connect();
     });
     ui.retryFailed.addEventListener("click", retryFailed);
+    ui.roomsTable.addEventListener("click", function (e) {
+      var button = e.target.closest("button.room-toggle");
+      if (button) toggleRoom(button);
+    });
+    setUpViewer();
     ui.filters.addEventListener("click", function (e) {
       var button = e.target.closest("button[data-filter]");
       if (button) setFilter(button.getAttribute("data-filter"));

@@ -63,14 +63,42 @@
       "room.unknown": "Pièce non reconnue",
       "summary.heading": "Inventaire",
       "summary.totalItems": "Objets",
-      "summary.totalVolume": "Volume total",
+      "summary.totalVolume": "Volume des meubles",
       "summary.rooms": "Pièces",
       "summary.room": "Pièce",
       "summary.photos": "Photos",
       "summary.items": "Objets",
       "summary.volume": "Volume (m³)",
+      "summary.packed": "Emballé (m³)",
+      "summary.totalPacked": "Volume emballé",
+      "summary.total": "Total",
       "summary.analyzer": "Analyse : {name}",
       "summary.caption": "Inventaire par pièce",
+      "summary.live": "Provisoire · se complète pendant le traitement",
+      "summary.liveUnknown": { one: "Provisoire · volume de {n} objet à venir", other: "Provisoire · volumes de {n} objets à venir" },
+      "summary.noItems": "Aucun objet repéré",
+      "item.fragile": "Fragile",
+      "item.dismountable": "Démontable",
+      "item.builtIn": "Intégré · non déménagé",
+      "item.quantity": "{name} ×{n}",
+      "room.fromFolder": "d'après le nom du dossier",
+      "room.fromFile": "d'après le nom du fichier",
+      "room.fromItems": "d'après les objets vus",
+      "room.cueName": "Reconnu dans « {cue} »",
+      "room.cueItem": "Déduit de : {item}",
+      "flag.no_analyzer": "Sans détection",
+      "viewer.open": "Voir {name}",
+      "viewer.close": "Fermer",
+      "viewer.prev": "Photo précédente",
+      "viewer.next": "Photo suivante",
+      "viewer.position": "{n} sur {total}",
+      "viewer.unboxed": "Sans cadre sur la photo :",
+      "viewer.noItems": "Aucun objet repéré sur cette photo.",
+      "viewer.boxes": { one: "{n} objet encadré", other: "{n} objets encadrés" },
+      "viewer.loading": "Chargement de l'aperçu…",
+      "viewer.loadError": "L'aperçu n'a pas pu être chargé.",
+      "viewer.hint": "← → photo précédente ou suivante · Échap pour fermer",
+      "viewer.boxLabel": "{name} {confidence}",
       "intake.notices": "Remarques",
       "notice.identical": { one: "{n} fichier identique de ce dépôt n'a été compté qu'une fois.", other: "{n} fichiers identiques de ce dépôt n'ont été comptés qu'une fois." },
       "intake.skipped": { one: "{n} fichier ignoré à l'import", other: "{n} fichiers ignorés à l'import" },
@@ -198,14 +226,42 @@
       "room.unknown": "Room not recognised",
       "summary.heading": "Inventory",
       "summary.totalItems": "Items",
-      "summary.totalVolume": "Total volume",
+      "summary.totalVolume": "Furniture volume",
       "summary.rooms": "Rooms",
       "summary.room": "Room",
       "summary.photos": "Photos",
       "summary.items": "Items",
       "summary.volume": "Volume (m³)",
+      "summary.packed": "Packed (m³)",
+      "summary.totalPacked": "Packed volume",
+      "summary.total": "Total",
       "summary.analyzer": "Analyzer: {name}",
       "summary.caption": "Inventory by room",
+      "summary.live": "Provisional · fills in while the batch runs",
+      "summary.liveUnknown": { one: "Provisional · volume of {n} item to come", other: "Provisional · volumes of {n} items to come" },
+      "summary.noItems": "No items found",
+      "item.fragile": "Fragile",
+      "item.dismountable": "Dismountable",
+      "item.builtIn": "Built-in · not moved",
+      "item.quantity": "{name} ×{n}",
+      "room.fromFolder": "from folder name",
+      "room.fromFile": "from file name",
+      "room.fromItems": "from objects seen",
+      "room.cueName": "Matched in “{cue}”",
+      "room.cueItem": "Because of: {item}",
+      "flag.no_analyzer": "No detection",
+      "viewer.open": "View {name}",
+      "viewer.close": "Close",
+      "viewer.prev": "Previous photo",
+      "viewer.next": "Next photo",
+      "viewer.position": "{n} of {total}",
+      "viewer.unboxed": "Not located on the photo:",
+      "viewer.noItems": "No items found on this photo.",
+      "viewer.boxes": { one: "{n} item outlined", other: "{n} items outlined" },
+      "viewer.loading": "Loading the preview…",
+      "viewer.loadError": "The preview could not be loaded.",
+      "viewer.hint": "← → previous or next photo · Esc to close",
+      "viewer.boxLabel": "{name} {confidence}",
       "intake.notices": "Notes",
       "notice.identical": { one: "{n} identical file in this drop was counted once.", other: "{n} identical files in this drop were counted once." },
       "intake.skipped": { one: "{n} file skipped at import", other: "{n} files skipped at import" },
@@ -272,13 +328,13 @@
       living_room: "Salon", bedroom: "Chambre", kitchen: "Cuisine", bathroom: "Salle de bain",
       dining_room: "Salle à manger", office: "Bureau", hall: "Entrée", garage: "Garage",
       cellar: "Cave", attic: "Grenier", laundry: "Buanderie", garden: "Extérieur",
-      kids_room: "Chambre d'enfant", storage: "Débarras"
+      kids_room: "Chambre d'enfant", storage: "Débarras", unknown: "Pièce non reconnue"
     },
     en: {
       living_room: "Living room", bedroom: "Bedroom", kitchen: "Kitchen", bathroom: "Bathroom",
       dining_room: "Dining room", office: "Office", hall: "Hall", garage: "Garage",
       cellar: "Cellar", attic: "Attic", laundry: "Laundry", garden: "Outdoors",
-      kids_room: "Kids' room", storage: "Storage"
+      kids_room: "Kids' room", storage: "Storage", unknown: "Room not recognised"
     }
   };
 
@@ -329,6 +385,11 @@
     if (known) return known;
     var words = String(roomType).replace(/_/g, " ");
     return words.charAt(0).toUpperCase() + words.slice(1);
+  }
+
+  /** A room as people name it: the folder that named it ("Chambre 2"), else its type. */
+  function roomDisplay(roomType, roomName) {
+    return roomName ? String(roomName) : roomLabel(roomType);
   }
 
   function flagLabel(flag) {
@@ -391,6 +452,14 @@
     return percentFormat.format((Number(value) || 0) / 100);
   }
 
+  var cellFormat = new Intl.NumberFormat(LANG, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+  /** A volume in m³ without its unit, always two decimals (right-aligned table cells under
+   * a "(m³)" heading). */
+  function decimal(m3) {
+    return cellFormat.format(Number(m3) || 0);
+  }
+
   /** createdAt is seconds since the epoch (the server's float), or an ISO string. */
   function dateTime(value) {
     if (value === null || value === undefined || value === "") return "";
@@ -450,6 +519,7 @@
     applyI18n: applyI18n,
     statusLabel: statusLabel,
     roomLabel: roomLabel,
+    roomDisplay: roomDisplay,
     flagLabel: flagLabel,
     photoError: photoError,
     skipReason: skipReason,
@@ -458,6 +528,7 @@
     number: number,
     volume: volume,
     percent: percent,
+    decimal: decimal,
     dateTime: dateTime,
     bytes: bytes,
     el: el,
