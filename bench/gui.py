@@ -463,6 +463,7 @@ def attribution_report(attribution: Attribution, run: dict[str, Any], report_ms:
 
 
 def main() -> None:
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as `photolot` sets it (cli.main)
     parser = argparse.ArgumentParser()
     parser.add_argument("--photos", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=1, help="rounds per set-up")

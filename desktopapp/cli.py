@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -128,6 +129,10 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # PhotoLot runs one worker thread per core: numpy's BLAS must not start its own
+    # (they spin at normal priority, taking the cores the window and workers need).
+    # Set before anything imports numpy (the detectors do, lazily).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         return _main(argv)
     except DataDirBusy as exc:

@@ -66,7 +66,7 @@ from desktopapp.ui.widgets import (
 
 LAYOUT_BATCH = 200  # rows laid out per event-loop turn after a snapshot
 COUNTERS = (("queued", "gray"), ("processing", "blue"), ("completed", "green"), ("failed", "red"))
-SUMMARY_SHARE = 0.5  # at most this share of the height goes to the inventory by itself
+SUMMARY_SHARE = 0.62  # at most this share of the height goes to the inventory by itself
 LEARN_INTERVAL_MS = 2000  # item names: at most one `GET /api/batches/{id}` per interval
 LEARN_MAX_PHOTOS = 2000  # ... and only for batches whose state decodes in a few ms
 

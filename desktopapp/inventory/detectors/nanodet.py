@@ -107,7 +107,8 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 def decode_distances(box_logits: np.ndarray, stride: int) -> np.ndarray:
     """[n, 44] GFL logits -> [n, 4] distances (left, top, right, bottom) in input pixels."""
     bins = softmax(box_logits.reshape(-1, 4, REG_BINS).astype(np.float32))
-    return bins @ np.arange(REG_BINS, dtype=np.float32) * stride
+    # a plain weighted sum, not `@`: a matrix product would wake BLAS threads
+    return (bins * np.arange(REG_BINS, dtype=np.float32)).sum(axis=-1) * stride
 
 
 def decode_level(
