@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 from bench.common import CORPUS, save, table
-from desktopapp import progress, state
-from desktopapp.core import Core
-from desktopapp.events import BatchWatcher
-from desktopapp.settings import Settings
+from desktopapp.core import progress, state
+from desktopapp.core.events import BatchWatcher
+from desktopapp.core.services import Core
+from desktopapp.platform.settings import Settings
 
 SKIP_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ""}
 
@@ -52,7 +52,7 @@ def main() -> None:
     megapixels = 0.0
     from PIL import Image
 
-    from desktopapp.imaging import _register_heif
+    from desktopapp.core.imaging import _register_heif
 
     _register_heif()
     for path in files:

@@ -244,7 +244,7 @@ class InProcess:
 
     def __init__(self, data: Path) -> None:
         from desktopapp.app import LocalServices, share_gil_with_gui
-        from desktopapp.settings import Settings
+        from desktopapp.platform.settings import Settings
 
         share_gil_with_gui()  # as run_gui does
         settings = Settings(data_dir=data, workers=self.workers, port=0)

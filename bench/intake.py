@@ -31,8 +31,8 @@ from pathlib import Path
 from bench.common import save, table
 from bench.throughput import OtherLoad
 from desktopapp.app import LocalServices
-from desktopapp.core import Core
-from desktopapp.settings import Settings
+from desktopapp.core.services import Core
+from desktopapp.platform.settings import Settings
 
 TARGET_MS = {1000: 300, 10000: 2000}
 

@@ -33,17 +33,17 @@ from bench.inventory_labels import (
     room_accuracy,
     score,
 )
-from desktopapp import imaging, progress, state
-from desktopapp.core import Core
-from desktopapp.events import BatchWatcher
+from desktopapp.core import imaging, progress, state
+from desktopapp.core.events import BatchWatcher
+from desktopapp.core.pipeline import ANALYSIS_SIDE
+from desktopapp.core.services import Core
 from desktopapp.inventory import bundled
 from desktopapp.inventory.catalogue import CATALOGUE_FILE, load_catalogue
 from desktopapp.inventory.detector_analyzer import DetectorAnalyzer
 from desktopapp.inventory.detectors.base import Detection, Detector
 from desktopapp.inventory.room_items import room_from_items
-from desktopapp.paths import resources_dir
-from desktopapp.pipeline import ANALYSIS_SIDE
-from desktopapp.settings import Settings
+from desktopapp.platform.paths import resources_dir
+from desktopapp.platform.settings import Settings
 
 TIMING_ROUNDS = 5
 

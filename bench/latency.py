@@ -400,8 +400,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from desktopapp.app import LocalServices
+    from desktopapp.platform.settings import Settings
     from desktopapp.server.config import StreamConfig
-    from desktopapp.settings import Settings
 
     raise_fd_limit(max(args.subscribers) * 2 + 1024)
     load = os.getloadavg()[0]

@@ -74,8 +74,8 @@ def summary_ms(samples_ns: list[int]) -> dict[str, float]:
 def make_live_batch(db: Any, bus: Any, photos: int, project: str = "bench") -> tuple[int, list]:
     """A batch of `photos` PENDING photos, created and journaled like intake does, but
     with no queued task: it stays live (never final) and only `Publisher` changes it."""
-    from desktopapp.db import Batch, Photo, Project
-    from desktopapp.journal import WriteTransaction
+    from desktopapp.core.db import Batch, Photo, Project
+    from desktopapp.core.journal import WriteTransaction
 
     with WriteTransaction(db, bus) as tx:
         project_row, _ = Project.get_or_create(name=project)
@@ -105,8 +105,8 @@ class Publisher:
         self.sequence: dict[int, int] = {}  # event id → s
 
     def commit_one(self) -> tuple[int, int]:
-        from desktopapp.db import PENDING, PROCESSING, Photo
-        from desktopapp.journal import WriteTransaction
+        from desktopapp.core.db import PENDING, PROCESSING, Photo
+        from desktopapp.core.journal import WriteTransaction
 
         s = self.count
         photo_id = self.photo_ids[s % len(self.photo_ids)]
@@ -475,8 +475,8 @@ def serve_main(data_dir: str, max_streams: int, photos: int) -> None:
     import gc
 
     from desktopapp.app import LocalServices
+    from desktopapp.platform.settings import Settings
     from desktopapp.server.config import StreamConfig
-    from desktopapp.settings import Settings
 
     raise_fd_limit(max_streams + 512)
     services = LocalServices(

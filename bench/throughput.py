@@ -42,11 +42,11 @@ from pathlib import Path
 
 from bench.common import save, table
 from bench.images import camera_jpegs, describe
-from desktopapp import progress, state
-from desktopapp.core import Core
-from desktopapp.events import BatchWatcher
-from desktopapp.imaging import ANALYSIS_SIDE, process_image
-from desktopapp.settings import Settings
+from desktopapp.core import progress, state
+from desktopapp.core.events import BatchWatcher
+from desktopapp.core.imaging import ANALYSIS_SIDE, process_image
+from desktopapp.core.services import Core
+from desktopapp.platform.settings import Settings
 
 VIPS = "vipsthumbnail"
 THUMB = 320
@@ -159,7 +159,7 @@ class Breakdown:
     def run(self, files: list[Path]) -> dict[str, float]:
         from PIL import ImageFile
 
-        from desktopapp import imaging, near_duplicates, pipeline
+        from desktopapp.core import imaging, near_duplicates, pipeline
 
         patches = [
             (pipeline.Pipeline, "run", "run"),

@@ -35,7 +35,7 @@ from typing import Any
 
 from bench.common import save, table
 from bench.sse_clients import PollResult, SseEvent, open_stream, poll_on_schedule
-from desktopapp.progress import is_final
+from desktopapp.core.progress import is_final
 
 POLL_INTERVAL = 2.0
 ROOMS = ("Salon", "Cuisine", "Chambre", "Salle de bain", "Bureau")
@@ -192,7 +192,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from desktopapp.app import LocalServices
-    from desktopapp.settings import Settings
+    from desktopapp.platform.settings import Settings
 
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:

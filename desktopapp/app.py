@@ -13,8 +13,13 @@ import signal
 import sys
 import threading
 
-from desktopapp.core import Core
-from desktopapp.runtime_file import remove_runtime_file, runtime_file_for, write_runtime_file
+from desktopapp.core.services import Core
+from desktopapp.platform.runtime_file import (
+    remove_runtime_file,
+    runtime_file_for,
+    write_runtime_file,
+)
+from desktopapp.platform.settings import Settings
 from desktopapp.server.api_types import ServerApi
 from desktopapp.server.app import create_app
 from desktopapp.server.config import SecurityConfig, StreamConfig
@@ -22,7 +27,6 @@ from desktopapp.server.pages import page_target
 from desktopapp.server.runner import ServerThread
 from desktopapp.server.tickets import BrowserTickets
 from desktopapp.server.token import load_or_create_token
-from desktopapp.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from desktopapp import __version__
-from desktopapp.datadir_lock import DataDirBusy
-from desktopapp.logging_setup import configure_logging
-from desktopapp.paths import resolve_data_dir
-from desktopapp.settings import DEFAULT_PORT, Settings, default_workers
+from desktopapp.platform.datadir_lock import DataDirBusy
+from desktopapp.platform.logging_setup import configure_logging
+from desktopapp.platform.paths import resolve_data_dir
+from desktopapp.platform.settings import DEFAULT_PORT, Settings, default_workers
 
 
 def _common(parser: argparse.ArgumentParser, subcommand: bool = False) -> None:
@@ -151,15 +151,15 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.port is not None and not 0 <= args.port <= 65535:
         parser.error("--port must be between 0 and 65535")
     if args.command == "process":
-        from desktopapp.process_command import run_process
+        from desktopapp.commands.process import run_process
 
         return run_process(settings, args.paths, args.project, args.json)
     if args.command == "smoke":
-        from desktopapp.smoke_command import smoke_main
+        from desktopapp.commands.smoke import smoke_main
 
         return smoke_main(args.url, args.token, settings)
     if args.self_test:
-        from desktopapp.self_test import run_self_test
+        from desktopapp.commands.self_test import run_self_test
 
         return run_self_test(settings)
     if args.headless:

@@ -40,8 +40,8 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def core(data_dir: Path) -> Iterator:
-    from desktopapp.core import Core
-    from desktopapp.settings import Settings
+    from desktopapp.core.services import Core
+    from desktopapp.platform.settings import Settings
 
     service = Core(Settings(data_dir=data_dir, workers=2))
     service.start()
@@ -51,8 +51,8 @@ def core(data_dir: Path) -> Iterator:
 
 def wait_until_final(core, batch_id: int, timeout: float = 60.0) -> dict:
     """Follow the batch on the bus (no polling loop, no sleep) until it is final."""
-    from desktopapp import progress, state
-    from desktopapp.events import BatchWatcher
+    from desktopapp.core import progress, state
+    from desktopapp.core.events import BatchWatcher
 
     deadline = time.monotonic() + timeout
     with BatchWatcher(core.bus, batch_id) as watcher:

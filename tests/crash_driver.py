@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from desktopapp import imaging, journal, pipeline, progress, state
-from desktopapp.core import Core
-from desktopapp.db import Batch
-from desktopapp.events import BatchWatcher
-from desktopapp.settings import Settings
+from desktopapp.core import imaging, journal, pipeline, progress, state
+from desktopapp.core.db import Batch
+from desktopapp.core.events import BatchWatcher
+from desktopapp.core.services import Core
+from desktopapp.platform.settings import Settings
 
 _calls = 0
 _lock = threading.Lock()

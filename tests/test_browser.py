@@ -141,7 +141,8 @@ class Live:
 @pytest.fixture
 def live(data_dir: Path) -> Iterator[Live]:
     """A real Core (not started: each test decides when the workers run) and server."""
-    from desktopapp.core import Core
+    from desktopapp.core.services import Core
+    from desktopapp.platform.settings import Settings
     from desktopapp.server import (
         BrowserTickets,
         SecurityConfig,
@@ -150,7 +151,6 @@ def live(data_dir: Path) -> Iterator[Live]:
         create_app,
         generate_token,
     )
-    from desktopapp.settings import Settings
 
     core = Core(Settings(data_dir=data_dir, workers=2))
     token = generate_token()
@@ -328,7 +328,7 @@ def test_batch_page_follows_a_batch_to_its_final_state(
 def test_retry_failed_reconnects_with_the_last_event_id(
     browser: Any, live: Live, tmp_path: Path
 ) -> None:
-    from desktopapp import journal
+    from desktopapp.core import journal
 
     make_photo(tmp_path / "Salon" / "ok.jpg", seed=1, size=(320, 240))
     (tmp_path / "Salon" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 400)

@@ -8,7 +8,7 @@ import re
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from desktopapp.db import Photo
+from desktopapp.core.db import Photo
 from tests.conftest import photo_files, wait_until_final
 
 # Pillow warns about the broken files it is fed here; the pipeline logs them, they are expected

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from desktopapp.db import Event, Photo, open_database
+from desktopapp.core.db import Event, Photo, open_database
 from tests.helpers import make_photos
 
 DRIVER = Path(__file__).with_name("crash_driver.py")

@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from desktopapp import db as dbm
+from desktopapp.core import db as dbm
 
 
 def test_fresh_database_has_current_schema_and_pragmas(tmp_path):

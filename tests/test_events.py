@@ -5,9 +5,9 @@ from __future__ import annotations
 import signal
 import threading
 
-from desktopapp.core import Core
-from desktopapp.events import BatchWatcher, EventBus
-from desktopapp.settings import Settings
+from desktopapp.core.events import BatchWatcher, EventBus
+from desktopapp.core.services import Core
+from desktopapp.platform.settings import Settings
 
 
 def test_publish_reaches_listeners_on_other_threads_until_unsubscribed():

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from desktopapp.runtime_file import runtime_file_for
+from desktopapp.platform.runtime_file import runtime_file_for
 
 MAIN = Path(__file__).resolve().parents[1] / "main.py"
 

@@ -1,4 +1,4 @@
-"""desktopapp.imaging against the real corpus (../shared/corpus) and a few synthetic files."""
+"""desktopapp.core.imaging against the real corpus (../shared/corpus) and a few synthetic files."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageEnhance, ImageFile, ImageFilter, ImageOps, ImageStat
 
-from desktopapp import imaging
-from desktopapp.imaging import (
+from desktopapp.core import imaging
+from desktopapp.core.imaging import (
     IMAGE_FORMATS,
     MAX_PIXELS,
     NEAR_DUPLICATE_DISTANCE,
@@ -459,7 +459,7 @@ def test_concurrent_calls_match_sequential() -> None:
 
 def test_import_has_no_side_effects() -> None:
     code = (
-        "import sys; import desktopapp.imaging as m; from PIL import Image;"
+        "import sys; import desktopapp.core.imaging as m; from PIL import Image;"
         "assert 'pillow_heif' not in sys.modules, 'pillow_heif imported';"
         "assert 'HEIF' not in Image.OPEN, 'HEIF opener registered'"
     )

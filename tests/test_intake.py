@@ -7,11 +7,11 @@ import shutil
 
 import pytest
 
-from desktopapp import journal, state
-from desktopapp.core import Core
-from desktopapp.db import Photo
-from desktopapp.intake import NothingToImport
-from desktopapp.settings import Settings
+from desktopapp.core import journal, state
+from desktopapp.core.db import Photo
+from desktopapp.core.intake import NothingToImport
+from desktopapp.core.services import Core
+from desktopapp.platform.settings import Settings
 from tests.helpers import make_photo
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from desktopapp.core import Core
+from desktopapp.core.services import Core
 from desktopapp.inventory.detector_analyzer import NO_ANALYZER
-from desktopapp.paths import resources_dir
-from desktopapp.settings import Settings
+from desktopapp.platform.paths import resources_dir
+from desktopapp.platform.settings import Settings
 from tests.conftest import CORPUS, wait_until_final
 
 HOMEMATCH = CORPUS / "photos" / "shandutta__homematch-v2"
@@ -101,7 +101,7 @@ def test_a_damaged_model_file_is_named_and_photos_still_end_done(tmp_path, monke
         data = bytearray(model.read_bytes())
         data[len(data) // 2] ^= 0xFF
         model.write_bytes(bytes(data))
-    monkeypatch.setattr("desktopapp.core.resources_dir", lambda: resources)
+    monkeypatch.setattr("desktopapp.core.services.resources_dir", lambda: resources)
     core = Core(Settings(data_dir=tmp_path / "data", workers=1))
     core.start()
     try:

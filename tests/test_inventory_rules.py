@@ -13,7 +13,7 @@ from desktopapp.inventory.catalogue import CATALOGUE_FILE, CatalogueError, load_
 from desktopapp.inventory.packing import packed_volume
 from desktopapp.inventory.room_items import room_from_items
 from desktopapp.inventory.room_names import room_from_names
-from desktopapp.paths import resources_dir
+from desktopapp.platform.paths import resources_dir
 
 CATALOGUE = load_catalogue(resources_dir() / CATALOGUE_FILE)
 VOCABULARY = [

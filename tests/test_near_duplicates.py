@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktopapp import near_duplicates
-from desktopapp.db import DONE, PENDING, Batch, Photo, Project, open_database
-from desktopapp.near_duplicates import NearDuplicateIndex
+from desktopapp.core import near_duplicates
+from desktopapp.core.db import DONE, PENDING, Batch, Photo, Project, open_database
+from desktopapp.core.near_duplicates import NearDuplicateIndex
 
 CLOSE = 0b111  # 3 bits from 0: within the distance
 FAR = (1 << 64) - 1  # 64 bits from 0

@@ -63,7 +63,8 @@ def test_installed_wheel_passes_its_self_test(tmp_path):
                 "-c",
                 code.replace(
                     "main(['--self-test'])",
-                    "print(__import__('desktopapp.paths').paths.resources_dir()) or 0",
+                    "print(__import__('desktopapp.platform.paths')"
+                    ".platform.paths.resources_dir()) or 0",
                 ),
                 str(target),
             ],

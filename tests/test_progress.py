@@ -4,8 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from desktopapp import progress
-from desktopapp.progress import Counts
+from desktopapp.core import progress
+from desktopapp.core.progress import Counts
 
 CASES = [
     # queued, processing, done, failed -> status, percent

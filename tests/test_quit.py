@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from desktopapp import journal
 from desktopapp.app import QUIT_BUDGET, LocalServices
-from desktopapp.db import Photo
-from desktopapp.events import BatchWatcher
-from desktopapp.settings import Settings
+from desktopapp.core import journal
+from desktopapp.core.db import Photo
+from desktopapp.core.events import BatchWatcher
+from desktopapp.platform.settings import Settings
 from tests.conftest import wait_until_final
 from tests.helpers import make_photos
 

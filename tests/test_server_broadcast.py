@@ -10,11 +10,11 @@ import logging
 
 from aiohttp.http_writer import StreamWriter
 
-from desktopapp.core import Core
-from desktopapp.db import DONE, Photo
-from desktopapp.journal import WriteTransaction
-from desktopapp.server import event_stream
-from desktopapp.server.event_stream import PhotoLotEventStream
+from desktopapp.core.db import DONE, Photo
+from desktopapp.core.journal import WriteTransaction
+from desktopapp.core.services import Core
+from desktopapp.server.stream import event_stream
+from desktopapp.server.stream.event_stream import PhotoLotEventStream
 from tests.test_server_hub import assert_exactly_the_journal, commit, progress_ids, wait_live
 from tests.test_server_support import WAIT, Harness, StreamReader
 
@@ -118,8 +118,8 @@ async def test_a_failing_broadcast_is_logged_and_every_stream_still_completes(
     monkeypatch.setattr(PhotoLotEventStream, "write_nowait", first_write_only)
     batch_id = await harness.create_batch(photos[:2])
     streams = await live_streams(harness, batch_id, 3)
-    with caplog.at_level(logging.ERROR, logger="desktopapp.server.hub"):
+    with caplog.at_level(logging.ERROR, logger="desktopapp.server.stream.hub"):
         await asyncio.get_running_loop().run_in_executor(None, finish, harness.core, batch_id)
         await asyncio.wait_for(assert_complete_after_every_row(harness, batch_id, streams), WAIT)
-    errors = [r for r in caplog.records if r.name == "desktopapp.server.hub"]
+    errors = [r for r in caplog.records if r.name == "desktopapp.server.stream.hub"]
     assert errors and errors[0].levelno == logging.ERROR and errors[0].exc_info

@@ -11,7 +11,7 @@ import aiohttp_sse
 from aiohttp import web
 
 from desktopapp.server import StreamConfig
-from desktopapp.server.event_stream import PhotoLotEventStream
+from desktopapp.server.stream.event_stream import PhotoLotEventStream
 from tests.test_server_support import WAIT
 
 pytest_plugins = ["tests.test_server_support"]

@@ -8,11 +8,11 @@ import asyncio
 import threading
 import time
 
-from desktopapp import journal
-from desktopapp.core import Core
-from desktopapp.journal import WriteTransaction
+from desktopapp.core import journal
+from desktopapp.core.journal import WriteTransaction
+from desktopapp.core.services import Core
 from desktopapp.server import StreamConfig
-from desktopapp.server.page_reads import PageReads, encode_page
+from desktopapp.server.stream.page_reads import PageReads, encode_page
 from tests.conftest import wait_until_final
 from tests.test_server_support import WAIT, Harness, StreamReader, open_stalled_stream
 
@@ -317,7 +317,7 @@ async def test_a_failed_broadcast_read_hands_each_stream_its_own_error(make_harn
 
 
 async def test_deleting_a_batch_ends_its_live_streams_with_an_error(harness: Harness, photos):
-    from desktopapp.db import Batch
+    from desktopapp.core.db import Batch
 
     batch_id = await harness.create_batch(photos[:1])
     streams = [await harness.open_stream(batch_id) for _ in range(3)]
@@ -353,7 +353,7 @@ async def test_a_stream_opening_while_its_batch_is_deleted_gets_the_error_too(
 ) -> None:
     """The hub finds the batch gone while serving a live stream; a stream that was not live
     then (opening, catching up) must not go live on the gone batch and wait for news."""
-    from desktopapp.db import Batch
+    from desktopapp.core.db import Batch
     from desktopapp.server.queries import snapshot_at_head
 
     gated = threading.Event()

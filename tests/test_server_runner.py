@@ -11,8 +11,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from desktopapp import journal
-from desktopapp.core import Core
+from desktopapp.core import journal
+from desktopapp.core.services import Core
+from desktopapp.platform.settings import Settings
 from desktopapp.server import (
     SecurityConfig,
     ServerApi,
@@ -21,7 +22,6 @@ from desktopapp.server import (
     create_app,
     load_or_create_token,
 )
-from desktopapp.settings import Settings
 from tests.test_server_support import WAIT, StreamReader
 
 pytest_plugins = ["tests.test_server_support"]

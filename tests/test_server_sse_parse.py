@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktopapp.server.sse import encode_event, encode_retry, parse_last_event_id
+from desktopapp.server.stream.sse import encode_event, encode_retry, parse_last_event_id
 from tests.sse_parse import SSEParser, parse_all
 
 

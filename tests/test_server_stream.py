@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from desktopapp import journal, progress
-from desktopapp.db import Batch
-from desktopapp.journal import WriteTransaction
+from desktopapp.core import journal, progress
+from desktopapp.core.db import Batch
+from desktopapp.core.journal import WriteTransaction
 from desktopapp.server import StreamConfig
 from tests.conftest import wait_until_final
 from tests.sse_parse import SSEEvent

@@ -22,8 +22,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from desktopapp import journal
-from desktopapp.core import Core
+from desktopapp.core import journal
+from desktopapp.core.services import Core
+from desktopapp.platform.settings import Settings
 from desktopapp.server import (
     Limits,
     SecurityConfig,
@@ -33,9 +34,8 @@ from desktopapp.server import (
     generate_token,
 )
 from desktopapp.server.context import CONTEXT
-from desktopapp.server.hub import StreamHub
+from desktopapp.server.stream.hub import StreamHub
 from desktopapp.server.tickets import BrowserTickets
-from desktopapp.settings import Settings
 from tests.helpers import make_photos
 from tests.sse_parse import SSEEvent, SSEParser
 

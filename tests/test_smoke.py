@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from desktopapp.app import LocalServices
-from desktopapp.settings import Settings
-from desktopapp.smoke_command import compare
+from desktopapp.commands.smoke import compare
+from desktopapp.platform.settings import Settings
 
 MAIN = Path(__file__).resolve().parents[1] / "main.py"
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from desktopapp.core import Core
-from desktopapp.datadir_lock import DataDirBusy
-from desktopapp.events import EventBus
-from desktopapp.journal import WriteTransaction
-from desktopapp.settings import Settings
-from desktopapp.store import copy_into_store
-from desktopapp.tasks import WakeSignal
+from desktopapp.core.events import EventBus
+from desktopapp.core.journal import WriteTransaction
+from desktopapp.core.services import Core
+from desktopapp.core.store import copy_into_store
+from desktopapp.core.tasks import WakeSignal
+from desktopapp.platform.datadir_lock import DataDirBusy
+from desktopapp.platform.settings import Settings
 
 MAIN = Path(__file__).resolve().parents[1] / "main.py"
 
@@ -72,7 +72,7 @@ def test_followers_hear_of_a_commit_even_if_an_after_commit_step_fails(data_dir)
     bus.subscribe(lambda batch_id, head: heard.append((batch_id, head)))
     core = Core(Settings(data_dir=data_dir, workers=1), bus=bus)
     try:
-        from desktopapp.db import Batch, Project
+        from desktopapp.core.db import Batch, Project
 
         with pytest.raises(RuntimeError), WriteTransaction(core.db, bus) as tx:
             batch = Batch.create(project=Project.create(name="p"))

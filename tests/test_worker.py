@@ -11,8 +11,9 @@ from collections import defaultdict
 
 import pytest
 
-from desktopapp import journal, pipeline, thread_priority
-from desktopapp.db import Event, Photo
+from desktopapp.core import journal, pipeline
+from desktopapp.core.db import Event, Photo
+from desktopapp.platform import thread_priority
 from tests.conftest import wait_until_final
 from tests.helpers import make_photo, make_photos
 

@@ -226,8 +226,8 @@ class LiveStack:
     """A real Core (workers) and a real ServerThread on 127.0.0.1, port 0 by default."""
 
     def __init__(self, data_dir: Path, workers: int = 2, analyzer: str | None = None) -> None:
-        from desktopapp.core import Core
-        from desktopapp.settings import Settings
+        from desktopapp.core.services import Core
+        from desktopapp.platform.settings import Settings
 
         self.data_dir = data_dir
         options: dict[str, Any] = {"analyzer": analyzer} if analyzer else {}

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktopapp.db import DONE
+from desktopapp.core.db import DONE
 from desktopapp.inventory.catalogue import Catalogue
 from desktopapp.inventory.packing import packed_volume
 

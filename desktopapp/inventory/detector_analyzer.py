@@ -16,7 +16,7 @@ from typing import Any
 
 from PIL import Image
 
-from desktopapp import imaging
+from desktopapp.core import imaging
 from desktopapp.inventory.base import ROOM_FROM_ITEMS, ROOM_FROM_NAME, Analysis, PhotoInput
 from desktopapp.inventory.catalogue import Catalogue
 from desktopapp.inventory.detectors.base import Detection, Detector, ModelFileError

@@ -2,7 +2,7 @@
 
 Plain synchronous callables (calibre embedded-server style): the server runs them
 on its database threads, never on its event loop. `ServerApi.from_core(core)`
-builds one from a `desktopapp.core.Core`; tests may build one by hand.
+builds one from a `desktopapp.core.services.Core`; tests may build one by hand.
 """
 
 from __future__ import annotations
@@ -14,15 +14,16 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktopapp import __version__, journal, state
-from desktopapp.events import EventBus
-from desktopapp.intake import IntakeResult
-from desktopapp.journal import JournalEntry
+from desktopapp import __version__
+from desktopapp.core import journal, state
+from desktopapp.core.events import EventBus
+from desktopapp.core.intake import IntakeResult
+from desktopapp.core.journal import JournalEntry
 from desktopapp.server import queries
 from desktopapp.server.queries import Preview, Thumbnail
 
 if TYPE_CHECKING:
-    from desktopapp.core import Core
+    from desktopapp.core.services import Core
 
 
 @dataclass(frozen=True)

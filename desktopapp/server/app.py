@@ -18,15 +18,15 @@ from pathlib import Path
 
 from aiohttp import web
 
-from desktopapp.paths import resources_dir
+from desktopapp.platform.paths import resources_dir
 from desktopapp.server import pages, routes_api
 from desktopapp.server.api_types import ServerApi
 from desktopapp.server.config import Limits, SecurityConfig, StreamConfig
 from desktopapp.server.context import CONTEXT, ServerContext
 from desktopapp.server.errors import error_middleware
-from desktopapp.server.hub import StreamHub
 from desktopapp.server.security import add_security_headers, security_middlewares
-from desktopapp.server.stream import JournalPages, stream_handler
+from desktopapp.server.stream.hub import StreamHub
+from desktopapp.server.stream.stream import JournalPages, stream_handler
 from desktopapp.server.tickets import BrowserTickets
 
 STREAM_ROUTE = "batch-stream"

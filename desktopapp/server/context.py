@@ -15,8 +15,8 @@ from aiohttp import web
 from desktopapp.server.api_types import ServerApi
 from desktopapp.server.config import Limits, SecurityConfig, StreamConfig
 from desktopapp.server.errors import ApiError
-from desktopapp.server.hub import StreamHub
-from desktopapp.server.page_reads import PageReads
+from desktopapp.server.stream.hub import StreamHub
+from desktopapp.server.stream.page_reads import PageReads
 from desktopapp.server.tickets import BrowserTickets
 
 T = TypeVar("T")

@@ -12,10 +12,10 @@ from typing import Any
 
 from peewee import SqliteDatabase
 
-from desktopapp import imaging, journal, state
-from desktopapp.db import DONE, Photo
-from desktopapp.paths import DataPaths
-from desktopapp.store import write_atomically
+from desktopapp.core import imaging, journal, state
+from desktopapp.core.db import DONE, Photo
+from desktopapp.core.store import write_atomically
+from desktopapp.platform.paths import DataPaths
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,9 @@ from typing import Any
 
 from aiohttp import hdrs, web
 
-from desktopapp.imaging import ImagingError
-from desktopapp.intake import IntakeResult, NothingToImport
+from desktopapp.core.imaging import ImagingError
+from desktopapp.core.intake import IntakeResult, NothingToImport
+from desktopapp.core.state import BatchNotFound
 from desktopapp.server import export
 from desktopapp.server.context import ServerContext, context, parse_id
 from desktopapp.server.errors import ApiError
@@ -25,7 +26,6 @@ from desktopapp.server.pages import page_target
 from desktopapp.server.queries import PhotoNotFound
 from desktopapp.server.security import require_bearer
 from desktopapp.server.uploads import Upload, receive_upload
-from desktopapp.state import BatchNotFound
 
 MAX_PATH_CHARS = 4096
 MAX_PROJECT_CHARS = 200

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from desktopapp.settings import DEFAULT_PORT
+from desktopapp.platform.settings import DEFAULT_PORT
 
 log = logging.getLogger(__name__)
 

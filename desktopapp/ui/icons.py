@@ -25,7 +25,7 @@ from PySide6.QtGui import (
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
-from desktopapp.paths import resources_dir
+from desktopapp.platform.paths import resources_dir
 from desktopapp.ui import theme
 
 _PATHS = {

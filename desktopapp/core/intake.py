@@ -21,10 +21,10 @@ from typing import Protocol
 
 from peewee import SqliteDatabase
 
-from desktopapp.db import Batch, Photo, Project
-from desktopapp.events import EventBus
-from desktopapp.imaging import SNIFF_BYTES, sniff_format
-from desktopapp.journal import WriteTransaction
+from desktopapp.core.db import Batch, Photo, Project
+from desktopapp.core.events import EventBus
+from desktopapp.core.imaging import SNIFF_BYTES, sniff_format
+from desktopapp.core.journal import WriteTransaction
 
 DEFAULT_PROJECT = "Default"
 SYSTEM_NAMES = frozenset(

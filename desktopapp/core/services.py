@@ -14,19 +14,19 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from desktopapp import state, tasks
-from desktopapp.datadir_lock import DataDirLock
-from desktopapp.db import open_database
-from desktopapp.events import EventBus
-from desktopapp.imaging import MAX_PIXELS
-from desktopapp.intake import IntakeResult, create_batch
+from desktopapp.core import state, tasks
+from desktopapp.core.db import open_database
+from desktopapp.core.events import EventBus
+from desktopapp.core.imaging import MAX_PIXELS
+from desktopapp.core.intake import IntakeResult, create_batch
+from desktopapp.core.near_duplicates import NearDuplicateIndex
+from desktopapp.core.pipeline import Pipeline
+from desktopapp.core.store import sweep_incoming
 from desktopapp.inventory import load_app_catalogue, make_analyzer
-from desktopapp.near_duplicates import NearDuplicateIndex
-from desktopapp.paths import resources_dir
-from desktopapp.pipeline import Pipeline
-from desktopapp.settings import Settings
-from desktopapp.store import sweep_incoming
-from desktopapp.thread_priority import lower_current_thread_priority
+from desktopapp.platform.datadir_lock import DataDirLock
+from desktopapp.platform.paths import resources_dir
+from desktopapp.platform.settings import Settings
+from desktopapp.platform.thread_priority import lower_current_thread_priority
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from aiohttp.abc import AbstractStreamWriter
 from aiohttp.web import BaseRequest
 from aiohttp_sse import EventSourceResponse
 
-from desktopapp.server.sse import encode_event
+from desktopapp.server.stream.sse import encode_event
 
 log = logging.getLogger(__name__)
 

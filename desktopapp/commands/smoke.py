@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from desktopapp.settings import Settings
+from desktopapp.platform.settings import Settings
 from desktopapp.ui.batch_state import BatchState
 from desktopapp.ui.sse_parser import SseEvent, SseParser
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from desktopapp.db import DONE, ERROR, PENDING, PROCESSING
+from desktopapp.core.db import DONE, ERROR, PENDING, PROCESSING
 
 QUEUED = "QUEUED"
 BATCH_PROCESSING = "PROCESSING"

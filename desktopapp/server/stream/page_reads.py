@@ -21,9 +21,9 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from desktopapp import progress
-from desktopapp.journal import JournalEntry
-from desktopapp.server.sse import encode_event
+from desktopapp.core import progress
+from desktopapp.core.journal import JournalEntry
+from desktopapp.server.stream.sse import encode_event
 
 TTL = 1.0
 

@@ -17,14 +17,14 @@ from pathlib import Path
 
 from peewee import SqliteDatabase
 
-from desktopapp import imaging
-from desktopapp.db import DONE, ERROR, PENDING, PROCESSING, Photo
-from desktopapp.events import EventBus
+from desktopapp.core import imaging
+from desktopapp.core.db import DONE, ERROR, PENDING, PROCESSING, Photo
+from desktopapp.core.events import EventBus
+from desktopapp.core.journal import WriteTransaction
+from desktopapp.core.near_duplicates import NearDuplicateIndex
+from desktopapp.core.store import copy_into_store, write_atomically
 from desktopapp.inventory import Analyzer, PhotoInput
-from desktopapp.journal import WriteTransaction
-from desktopapp.near_duplicates import NearDuplicateIndex
-from desktopapp.paths import DataPaths
-from desktopapp.store import copy_into_store, write_atomically
+from desktopapp.platform.paths import DataPaths
 
 log = logging.getLogger(__name__)
 

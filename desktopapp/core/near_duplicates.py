@@ -19,8 +19,8 @@ from collections import OrderedDict
 
 from peewee import SqliteDatabase
 
-from desktopapp.db import DONE
-from desktopapp.imaging import NEAR_DUPLICATE_DISTANCE, hamming
+from desktopapp.core.db import DONE
+from desktopapp.core.imaging import NEAR_DUPLICATE_DISTANCE, hamming
 
 KEPT_BATCHES = 8
 

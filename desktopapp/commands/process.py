@@ -8,11 +8,11 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from desktopapp import progress, state
-from desktopapp.core import Core
-from desktopapp.events import BatchWatcher
-from desktopapp.intake import NothingToImport
-from desktopapp.settings import Settings
+from desktopapp.core import progress, state
+from desktopapp.core.events import BatchWatcher
+from desktopapp.core.intake import NothingToImport
+from desktopapp.core.services import Core
+from desktopapp.platform.settings import Settings
 
 BAR_WIDTH = 30
 

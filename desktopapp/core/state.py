@@ -7,11 +7,11 @@ from typing import Any
 
 from peewee import fn
 
-from desktopapp import progress
-from desktopapp.db import Batch, Photo, Project
+from desktopapp.core import progress
+from desktopapp.core.db import Batch, Photo, Project
 from desktopapp.inventory.aggregate import inventory_summary
 from desktopapp.inventory.catalogue import CATALOGUE_FILE, Catalogue, load_catalogue
-from desktopapp.paths import resources_dir
+from desktopapp.platform.paths import resources_dir
 
 
 class BatchNotFound(LookupError):

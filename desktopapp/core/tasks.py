@@ -18,10 +18,10 @@ from huey.consumer import Consumer, Worker
 from huey.contrib.sql_huey import SqlStorage
 from peewee import SqliteDatabase
 
-from desktopapp.db import ERROR, PENDING, PROCESSING, Photo
-from desktopapp.events import EventBus
-from desktopapp.journal import WriteTransaction
-from desktopapp.thread_priority import lower_current_thread_priority
+from desktopapp.core.db import ERROR, PENDING, PROCESSING, Photo
+from desktopapp.core.events import EventBus
+from desktopapp.core.journal import WriteTransaction
+from desktopapp.platform.thread_priority import lower_current_thread_priority
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktopapp.paths import DataPaths
+from desktopapp.platform.paths import DataPaths
 
 DEFAULT_PORT = 8765
 

@@ -32,7 +32,7 @@ def resources_dir() -> Path:
     frozen_root = getattr(sys, "_MEIPASS", None)
     if frozen_root:
         return Path(frozen_root) / "resources"
-    checkout = Path(__file__).resolve().parent.parent / "resources"
+    checkout = Path(__file__).resolve().parents[2] / "resources"
     if checkout.is_dir():
         return checkout
     spec = importlib.util.find_spec("photolot_resources")  # `pip install .` ships it so

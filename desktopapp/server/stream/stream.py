@@ -32,14 +32,14 @@ from typing import Any
 
 from aiohttp import hdrs, web
 
-from desktopapp import progress
+from desktopapp.core import progress
+from desktopapp.core.state import BatchNotFound
 from desktopapp.server.context import ServerContext, context, parse_id
 from desktopapp.server.errors import ApiError
-from desktopapp.server.event_stream import PhotoLotEventStream
-from desktopapp.server.hub import CHECK, FINAL, Subscription
-from desktopapp.server.page_reads import Page
-from desktopapp.server.sse import encode_event, encode_retry, parse_last_event_id
-from desktopapp.state import BatchNotFound
+from desktopapp.server.stream.event_stream import PhotoLotEventStream
+from desktopapp.server.stream.hub import CHECK, FINAL, Subscription
+from desktopapp.server.stream.page_reads import Page
+from desktopapp.server.stream.sse import encode_event, encode_retry, parse_last_event_id
 
 log = logging.getLogger(__name__)
 

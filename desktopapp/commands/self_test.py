@@ -15,9 +15,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from desktopapp import __version__
-from desktopapp.paths import resources_dir
-from desktopapp.settings import Settings
-from desktopapp.smoke_command import Client, SmokeFailure, run_smoke
+from desktopapp.commands.smoke import Client, SmokeFailure, run_smoke
+from desktopapp.platform.paths import resources_dir
+from desktopapp.platform.settings import Settings
 
 
 def sample_photos() -> list[Path]:

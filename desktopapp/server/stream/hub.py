@@ -46,12 +46,12 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol
 
-from desktopapp.events import EventBus
-from desktopapp.state import BatchNotFound
+from desktopapp.core.events import EventBus
+from desktopapp.core.state import BatchNotFound
 
 if TYPE_CHECKING:
-    from desktopapp.server.event_stream import PhotoLotEventStream
-    from desktopapp.server.page_reads import Page
+    from desktopapp.server.stream.event_stream import PhotoLotEventStream
+    from desktopapp.server.stream.page_reads import Page
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from typing import Any
 
 from peewee import SqliteDatabase, fn
 
-from desktopapp import progress, state
-from desktopapp.db import Event, Photo
-from desktopapp.events import EventBus
+from desktopapp.core import progress, state
+from desktopapp.core.db import Event, Photo
+from desktopapp.core.events import EventBus
 
 # Two rows per photo go through here: plain SQL, not the query builder.
 _INSERT_SQL = "INSERT INTO event (batch_id, type, payload, created_at) VALUES (?, ?, ?, ?)"

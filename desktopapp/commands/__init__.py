@@ -1,0 +1,1 @@
+"""What `cli.py` dispatches to besides the app itself: process, smoke, self_test."""
