@@ -600,6 +600,41 @@ def test_index_lists_batches_and_uploads_through_the_file_chooser(
     page.context.close()
 
 
+def test_a_folder_uploaded_from_the_page_keeps_its_room_folders(
+    browser: Any, live: Live, tmp_path: Path
+) -> None:
+    """The folder picker sends each file's path inside the folder: rooms come from the
+    sub-folders' names, as they do for a folder dropped on the window."""
+    live.core.start()
+    drop = tmp_path / "Maison"
+    make_photo(drop / "Salon" / "IMG_0001.jpg", seed=31, size=(320, 240))
+    make_photo(drop / "Salon" / "IMG_0002.jpg", seed=32, size=(320, 240))
+    make_photo(drop / "Cuisine" / "IMG_0003.jpg", seed=33, size=(320, 240))
+
+    page = new_page(browser, "fr-FR")
+    errors = collect_console_errors(page)
+    page.goto(live.entry_url("/"))
+    page.locator("#folder-input").set_input_files(str(drop))
+    page.wait_for_url(re.compile(r"/batches/\d+$"))
+    batch_id = int(urlparse(page.url).path.rsplit("/", 1)[1])
+    expect(page.locator("#status-badge")).to_have_text("TERMINÉ", timeout=60_000)
+
+    state = wait_until_final(live.core, batch_id)
+    rooms = {photo["fileName"]: (photo["roomType"], photo["roomName"]) for photo in state["photos"]}
+    assert rooms == {
+        "IMG_0001.jpg": ("living_room", "Salon"),
+        "IMG_0002.jpg": ("living_room", "Salon"),
+        "IMG_0003.jpg": ("kitchen", "Cuisine"),
+    }
+    names = {room["roomName"] for room in state["inventorySummary"]["rooms"]}
+    assert names == {"Salon", "Cuisine"}
+    expect(page.locator("#photo-list > li").filter(has_text="IMG_0003.jpg")).to_contain_text(
+        "Cuisine"
+    )
+    assert not errors, errors
+    page.context.close()
+
+
 def test_a_link_signs_the_browser_in_once_with_a_session_cookie(browser: Any, live: Live) -> None:
     page = new_page(browser, "en-US")
     link = live.entry_url("/")
