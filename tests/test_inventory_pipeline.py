@@ -132,3 +132,49 @@ def test_the_bundled_models_are_the_ones_pinned():
     ):
         assert hashlib.sha256((models / file).read_bytes()).hexdigest() == digest
         assert (models / file).with_suffix(".PROVENANCE.md").is_file()
+
+
+def test_the_users_volumes_reach_the_stream_the_rest_state_and_the_terminal(tmp_path):
+    from desktopapp.server.api_types import ServerApi
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "volumes.json").write_text('{"sofa": 9.0}', encoding="utf-8")
+    core = Core(Settings(data_dir=data, workers=1))
+    core.start()
+    try:
+        snap = wait_until_final(core, core.create_batch([HOMEMATCH / "mock-home-1.jpg"]).batch_id)
+        api = ServerApi.from_core(core)
+        streamed, _head = api.snapshot_at_head(snap["batchId"])
+        for state in (core.snapshot(snap["batchId"]), api.snapshot(snap["batchId"]), streamed):
+            (room,) = state["inventorySummary"]["rooms"]
+            sofa = next(line for line in room["items"] if line["label"] == "sofa")
+            assert sofa["unitVolume_m3"] == 9.0
+    finally:
+        assert core.stop(timeout=30)
+
+
+def test_a_detector_failing_on_one_photo_keeps_the_photo(core, tmp_path, caplog):
+    from desktopapp.inventory.detector_analyzer import DETECTOR_FAILED
+
+    analyzer = core.analyzer
+    assert analyzer.prepare()
+
+    class Exhausted:  # what onnxruntime raises when a run cannot get its memory
+        name = "exhausted"
+
+        def detect(self, image):
+            raise MemoryError("onnxruntime: failed to allocate")
+
+    working, analyzer._detector = analyzer._detector, Exhausted()
+    try:
+        photo = tmp_path / "Salon" / "a.jpg"
+        photo.parent.mkdir()
+        shutil.copy(HOMEMATCH / "mock-home-1.jpg", photo)
+        snap = wait_until_final(core, core.create_batch([photo]).batch_id)
+    finally:
+        analyzer._detector = working
+    (done,) = snap["photos"]
+    assert done["status"] == "DONE" and DETECTOR_FAILED in done["flags"]
+    assert done["roomType"] == "living_room" and done["items"] == []
+    assert "the detector failed" in caplog.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import PurePath
 from types import SimpleNamespace
 
 import pytest
@@ -206,6 +207,18 @@ def test_room_from_names_keeps_the_folder_that_named_it():
     assert (named.room_type, named.folder) == ("kitchen", None)
 
 
+def test_the_users_own_folders_name_no_room():
+    """The French desktop is ~/Bureau ("office"): photos on it are in no room for that."""
+    desktop = PurePath("/home/marie/Bureau")
+    ignore = frozenset({desktop, PurePath("/home/marie")})
+    assert room_from_names("/home/marie/Bureau/Demenagement/IMG_1.jpg", ignore=ignore) is None
+    assert room_from_names("/home/marie/Bureau/IMG_1.jpg", ignore=ignore) is None
+    named = room_from_names("/home/marie/Bureau/Maison/Cuisine/IMG_2.jpg", ignore=ignore)
+    assert (named.room_type, named.folder) == ("kitchen", "Cuisine")
+    named = room_from_names("/home/marie/Maison/Bureau/IMG_3.jpg", ignore=ignore)
+    assert (named.room_type, named.folder) == ("office", "Bureau")  # a real study
+
+
 def test_a_broken_catalogue_is_refused_with_the_file_named(tmp_path):
     data = json.loads((resources_dir() / CATALOGUE_FILE).read_text(encoding="utf-8"))
     bad = tmp_path / "catalogue.json"
@@ -221,6 +234,21 @@ def test_a_broken_catalogue_is_refused_with_the_file_named(tmp_path):
     bad.write_text("{not json", encoding="utf-8")
     with pytest.raises(CatalogueError, match="not valid JSON"):
         load_catalogue(bad)
+
+
+def test_standard_user_folders_include_home_and_desktop(monkeypatch, tmp_path):
+    from desktopapp.inventory.room_names import standard_user_folders
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DESKTOP_DIR", str(tmp_path / "Bureau"))
+    folders = standard_user_folders()
+    assert PurePath(tmp_path) in folders and PurePath(tmp_path / "Bureau") in folders
+
+
+def test_a_volumes_file_saved_with_a_byte_order_mark_is_read(tmp_path):
+    (tmp_path / "volumes.json").write_bytes(b"\xef\xbb\xbf" + b'{"sofa": 2.5}')
+    catalogue, problem = load_app_catalogue(resources_dir(), tmp_path)
+    assert problem is None and catalogue.get("sofa").volume_m3 == 2.5
 
 
 def test_user_volume_overrides_apply_and_bad_ones_are_reported(tmp_path):

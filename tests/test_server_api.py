@@ -12,6 +12,7 @@ import aiohttp
 
 from desktopapp import __version__
 from desktopapp.server import Limits
+from desktopapp.server.queries import PREVIEW_SIDE
 from tests.conftest import wait_until_final
 from tests.helpers import make_photo, make_photos
 
@@ -322,7 +323,7 @@ async def test_preview_is_oriented_cached_and_guarded(harness, corpus: Path) -> 
     assert preview.format == "JPEG" and preview.mode == "RGB"
     assert preview.size == (853, 1280)  # longest side 1280, portrait like the photo
     sha256 = response.headers["ETag"].strip('"')
-    assert (harness.core.paths.previews / f"{sha256}.jpg").read_bytes() == body  # cached
+    assert harness.core.paths.preview_path(sha256, PREVIEW_SIDE).read_bytes() == body  # cached
 
     # the same picture as the thumbnail, the same way up (not merely the same shape)
     thumb_response = await harness.get(f"/api/photos/{photo_id}/thumbnail")
@@ -337,7 +338,7 @@ async def test_preview_is_oriented_cached_and_guarded(harness, corpus: Path) -> 
     assert again.status == 304
     assert await again.read() == b""
     # the original gone from the store (and no cached copy): said so, not a server error
-    (harness.core.paths.previews / f"{sha256}.jpg").unlink()
+    harness.core.paths.preview_path(sha256, PREVIEW_SIDE).unlink()
     (harness.core.paths.store / sha256).unlink()
     response = await harness.get(path)
     assert response.status == 404

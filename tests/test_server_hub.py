@@ -197,7 +197,7 @@ async def test_a_stream_whose_snapshot_predates_a_broadcast_reads_what_it_missed
     entered = threading.Event()
 
     def gated_snapshot(batch_id: int):
-        result = snapshot_at_head(idle_core.db, batch_id)
+        result = snapshot_at_head(idle_core.db, idle_core.catalogue, batch_id)
         if gated.is_set():  # the snapshot is read; the stream goes on once the gate opens
             entered.set()
             gate.wait(WAIT)
@@ -361,7 +361,7 @@ async def test_a_stream_opening_while_its_batch_is_deleted_gets_the_error_too(
     entered = threading.Event()
 
     def gated_snapshot(batch_id: int):
-        result = snapshot_at_head(idle_core.db, batch_id)
+        result = snapshot_at_head(idle_core.db, idle_core.catalogue, batch_id)
         if gated.is_set():
             entered.set()
             gate.wait(WAIT)

@@ -97,7 +97,7 @@ def run_process(
                 watcher.wait(timeout=5.0)
         if live:
             print(file=out)
-        snapshot = state.snapshot(result.batch_id)
+        snapshot = core.snapshot(result.batch_id)
         _print_summary(snapshot, time.monotonic() - started, out)
         if as_json:
             json.dump(snapshot, sys.stdout, ensure_ascii=False, indent=2)

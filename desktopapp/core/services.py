@@ -57,6 +57,7 @@ class Core:
             max_pixels=settings.max_pixels or MAX_PIXELS,
         )
         self.queue = tasks.PhotoQueue(self.db, self.pipeline.run)
+        self._model_timer: threading.Timer | None = None
 
     def _schedule_retry(self, photo_id: int, delay: float) -> None:
         self.queue.schedule(photo_id, delay)
@@ -84,16 +85,18 @@ class Core:
             lower_current_thread_priority()
             self.analyzer.prepare()
 
-        timer = threading.Timer(self.MODEL_LOAD_DELAY, prepare)
-        timer.name = "photolot-model"
-        timer.daemon = True
-        timer.start()
+        self._model_timer = threading.Timer(self.MODEL_LOAD_DELAY, prepare)
+        self._model_timer.name = "photolot-model"
+        self._model_timer.daemon = True
+        self._model_timer.start()
 
     def analyzer_problem(self) -> str | None:
         """Why object detection is off, once the model was tried; None when it works."""
         return getattr(self.analyzer, "error", None)
 
     def stop(self, timeout: float = 5.0) -> bool:
+        if self._model_timer is not None:
+            self._model_timer.cancel()  # quitting within 2 s of start: no model load
         finished = self.queue.stop(timeout)
         if finished:
             self.db.close()

@@ -106,7 +106,7 @@ def _fold(text: str) -> str:
 
 def _read_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8-sig"))  # Notepad may add a BOM
     except FileNotFoundError as exc:
         raise CatalogueError(f"{path}: file not found") from exc
     except (OSError, UnicodeDecodeError) as exc:

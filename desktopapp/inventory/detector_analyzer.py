@@ -21,11 +21,12 @@ from desktopapp.inventory.base import ROOM_FROM_ITEMS, ROOM_FROM_NAME, Analysis,
 from desktopapp.inventory.catalogue import Catalogue
 from desktopapp.inventory.detectors.base import Detection, Detector, ModelFileError
 from desktopapp.inventory.room_items import room_from_items
-from desktopapp.inventory.room_names import room_from_names
+from desktopapp.inventory.room_names import room_from_names, standard_user_folders
 
 log = logging.getLogger(__name__)
 
-NO_ANALYZER = "no_analyzer"
+NO_ANALYZER = "no_analyzer"  # the model could not load: detection is off
+DETECTOR_FAILED = "detector_failed"  # the model failed on this photo (logged)
 BOOK_CLASS = "book"  # single books; the catalogue counts stacks (`book_stack`)
 
 
@@ -70,6 +71,7 @@ class DetectorAnalyzer:
         self.error: str | None = None
         self._lock = threading.Lock()
         self._prepared = False
+        self._user_folders = standard_user_folders()
 
     def prepare(self) -> bool:
         """Load the model (once; later calls return at once); False if it cannot load."""
@@ -94,13 +96,17 @@ class DetectorAnalyzer:
             return self._detector is not None
 
     def analyze(self, photo: PhotoInput) -> Analysis:
-        named = room_from_names(photo.source_path)
+        named = room_from_names(photo.source_path, ignore=self._user_folders)
         notices: list[str] = []
         items: list[dict[str, Any]] = []
         if self.prepare():
             assert self._detector is not None
             image = photo.image if photo.image is not None else _decode(photo)
-            items = self.items_from(self._detector.detect(image))
+            try:
+                items = self.items_from(self._detector.detect(image))
+            except Exception:  # the photo itself is fine: keep it, without items
+                log.exception("photo %s: the detector failed", photo.photo_id)
+                notices.append(DETECTOR_FAILED)
         else:
             notices.append(NO_ANALYZER)
         if named is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 # room type → name fragments (already accent-folded and lower-case). Longer,
 # more specific phrases are tried first so "salle a manger" beats "salle".
@@ -57,12 +57,39 @@ def _room_in(text: str) -> str | None:
     return None
 
 
-def room_from_names(path: str | PurePath, depth: int = 3) -> NamedRoom | None:
+def standard_user_folders() -> frozenset[PurePath]:
+    """The user's own standard folders (home, Desktop, Documents, Pictures, Downloads...):
+    their names say nothing about a room, even when they read like one (the French
+    desktop is "Bureau", an office)."""
+    import platformdirs
+
+    found = {Path.home()}
+    for getter in (
+        platformdirs.user_desktop_dir,
+        platformdirs.user_documents_dir,
+        platformdirs.user_pictures_dir,
+        platformdirs.user_downloads_dir,
+    ):
+        try:
+            found.add(Path(getter()))
+        except Exception:  # a platform without such a folder
+            continue
+    return frozenset(PurePath(folder) for folder in found)
+
+
+def room_from_names(
+    path: str | PurePath, depth: int = 3, ignore: frozenset[PurePath] = frozenset()
+) -> NamedRoom | None:
     """The file name is asked first, then its folders, nearest first. A folder naming the
     same room as the file still names the room ("Chambre 1/chambre-parents.jpg" is in the
-    room "Chambre 1", not in an unnamed bedroom)."""
-    parts = PurePath(path).parts
-    folders = list(reversed(parts[-depth - 1 : -1]))
+    room "Chambre 1", not in an unnamed bedroom). Folders in `ignore` (and their parents)
+    are never asked."""
+    folders = []
+    for parent in list(PurePath(path).parents)[:depth]:
+        if parent in ignore:
+            break  # the user's own folder: it and everything above it name no room
+        if parent.name:
+            folders.append(parent.name)
     named_folders = [(folder, room) for folder in folders if (room := _room_in(folder))]
     stem = PurePath(path).stem
     from_file = _room_in(stem)

@@ -87,5 +87,6 @@ class DataPaths:
     def thumb_path(self, sha256: str) -> Path:
         return self.thumbs / f"{sha256}.jpg"
 
-    def preview_path(self, sha256: str) -> Path:
-        return self.previews / f"{sha256}.jpg"
+    def preview_path(self, sha256: str, side: int) -> Path:
+        """The size is in the name: a new preview size never serves an old cached file."""
+        return self.previews / f"{sha256}-{side}.jpg"

@@ -60,7 +60,7 @@ class ServerApi:
             create_batch=core.create_batch,
             retry_failed=core.retry_failed,
             snapshot=core.snapshot,
-            snapshot_at_head=partial(queries.snapshot_at_head, core.db),
+            snapshot_at_head=partial(queries.snapshot_at_head, core.db, core.catalogue),
             list_batches=state.list_batches,
             events_after=journal.events_after,
             head_id=queries.batch_head,

@@ -6,6 +6,8 @@ They run on the server's database threads, never on its event loop.
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,20 +36,37 @@ class Thumbnail:
     sha256: str  # also the ETag: the content never changes for a given hash
 
 
+_render_locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
+_render_locks_guard = threading.Lock()
+
+
+def _render_lock(sha256: str) -> threading.Lock:
+    with _render_locks_guard:
+        lock = _render_locks.get(sha256)
+        if lock is None:
+            lock = _render_locks[sha256] = threading.Lock()
+        return lock
+
+
 @dataclass(frozen=True)
 class Preview:
     """A DONE photo's larger view: made from the stored original on first use, then cached."""
 
-    path: Path  # previews/<sha256>.jpg, once made
+    path: Path  # previews/<sha256>-<side>.jpg, once made
     source: Path  # photos/<sha256>, the stored original
     sha256: str  # also the ETag, as for thumbnails
 
     def read(self) -> bytes:
-        """The JPEG bytes; raises imaging.ImagingError if the original cannot be read."""
-        try:
-            return self.path.read_bytes()
-        except FileNotFoundError:
-            pass
+        """The JPEG bytes; raises imaging.ImagingError if the original cannot be read.
+        Requests for the same photo wait for one render instead of each making it."""
+        with _render_lock(self.sha256):
+            try:
+                return self.path.read_bytes()
+            except FileNotFoundError:
+                pass
+            return self._render()
+
+    def _render(self) -> bytes:
         data = imaging.render_preview(self.source, PREVIEW_SIDE)
         try:
             write_atomically(self.path, data)
@@ -62,11 +81,15 @@ def batch_head(batch_id: int) -> int:
     return journal.head_id(batch_id)
 
 
-def snapshot_at_head(db: SqliteDatabase, batch_id: int) -> tuple[dict[str, Any], int]:
-    """The full state and the journal id it reflects, read in one transaction (consistent)."""
+def snapshot_at_head(
+    db: SqliteDatabase, catalogue: Any, batch_id: int
+) -> tuple[dict[str, Any], int]:
+    """The full state and the journal id it reflects, read in one transaction (consistent),
+    with volumes from `catalogue` (the core's `Catalogue`, the user's overrides applied;
+    the server only hands it on)."""
     with db.atomic():
         head = journal.head_id(batch_id)
-        return state.snapshot(batch_id), head
+        return state.snapshot(batch_id, catalogue), head
 
 
 def thumbnail(paths: DataPaths, photo_id: int) -> Thumbnail | None:
@@ -89,4 +112,4 @@ def preview(paths: DataPaths, photo_id: int) -> Preview | None:
     sha256, status = row
     if status != DONE or not sha256:
         return None
-    return Preview(paths.preview_path(sha256), paths.store / sha256, sha256)
+    return Preview(paths.preview_path(sha256, PREVIEW_SIDE), paths.store / sha256, sha256)
