@@ -175,8 +175,15 @@ def test_arrows_browse_done_photos_and_escape_closes(qtbot, pictures):
     viewer.next_button.setFocus()  # arrows browse even from a button
     qtbot.keyClick(viewer.next_button, Qt.Key.Key_Left)
     assert viewer.row == 0 and viewer.room.text() == "Salon"
+    loader = viewer._keep[1]
+    assert any(loader.image(photo_id) is not None for photo_id in range(1, 5))
     qtbot.keyClick(viewer.canvas, Qt.Key.Key_Escape)
     assert not viewer.isVisible()
+    # a closed viewer keeps no decoded pictures; they come back when it opens again
+    assert all(loader.image(photo_id) is None for photo_id in range(1, 5))
+    assert viewer.canvas.image is None
+    viewer.show_row(0)
+    qtbot.waitUntil(lambda: viewer.canvas.image is not None, timeout=5000)
 
 
 def test_without_a_preview_route_the_thumbnail_is_shown(qtbot):

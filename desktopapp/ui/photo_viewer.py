@@ -36,6 +36,7 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetrics,
+    QHideEvent,
     QImage,
     QKeySequence,
     QPainter,
@@ -169,6 +170,10 @@ class PreviewLoader(QObject):
     def forget(self, photo_id: int) -> None:
         self._cache.pop(photo_id, None)
         self._sources.pop(photo_id, None)
+
+    def release(self) -> None:
+        """Drop the decoded pictures (the viewer was closed): they come back on demand."""
+        self._cache.clear()
 
     def close(self) -> None:
         self._closed = True
@@ -489,6 +494,11 @@ class PhotoViewer(QDialog):
         outer.addLayout(bottom)
 
     # -- navigation ----------------------------------------------------------------------
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._loader.release()  # a closed viewer keeps no decoded pictures (~5 MB each)
+        self.canvas.set_image(None)
+
     @property
     def photo_id(self) -> int | None:
         if self.row is None or not 0 <= self.row < self._model.rowCount():
