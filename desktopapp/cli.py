@@ -78,6 +78,15 @@ def build_command_parser() -> argparse.ArgumentParser:
     process.add_argument(
         "--json", action="store_true", help="print the batch's final full state as JSON on stdout"
     )
+    process.add_argument(
+        "--pdf", metavar="FILE", default=None, help="write the inventory report (PDF) to FILE"
+    )
+    process.add_argument(
+        "--lang",
+        choices=("fr", "en"),
+        default="en",
+        help="language of the PDF report (default: en)",
+    )
     smoke = commands.add_parser(
         "smoke", help="end-to-end check: a 2-photo batch followed through the live stream"
     )
@@ -153,7 +162,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "process":
         from desktopapp.commands.process import run_process
 
-        return run_process(settings, args.paths, args.project, args.json)
+        return run_process(settings, args.paths, args.project, args.json, args.pdf, args.lang)
     if args.command == "smoke":
         from desktopapp.commands.smoke import smoke_main
 

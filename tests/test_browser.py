@@ -78,6 +78,7 @@ LABELS = {
         "photos": "{done}/{total} photos",
         "percent": "100 %",
         "retried": "1 photo relancée.",
+        "action.exportPdf": "Exporter en PDF",
     },
     "en-US": {
         "QUEUED": "QUEUED",
@@ -94,6 +95,7 @@ LABELS = {
         "photos": "{done}/{total} photos",
         "percent": "100%",
         "retried": "1 photo queued again.",
+        "action.exportPdf": "Export PDF",
     },
 }
 
@@ -283,8 +285,14 @@ def test_batch_page_follows_a_batch_to_its_final_state(
     # actions: retry shown (a photo failed), export link, back link
     expect(page.locator("#retry-failed")).to_be_visible()
     expect(page.locator("#export-csv")).to_have_attribute(
-        "href", f"/api/batches/{batch_id}/export?format=csv"
+        "href", f"/api/batches/{batch_id}/export?format=csv&lang={locale[:2]}"
     )
+    pdf_href = f"/api/batches/{batch_id}/report.pdf?lang={locale[:2]}"
+    expect(page.locator("#export-pdf")).to_have_attribute("href", pdf_href)
+    expect(page.locator("#export-pdf")).to_have_text(labels["action.exportPdf"])
+    report = page.request.get(live.origin + pdf_href)  # with the page's session cookie
+    assert report.status == 200 and report.headers["content-type"] == "application/pdf"
+    assert report.body().startswith(b"%PDF")
     expect(page.locator("#back-link")).to_have_attribute("href", "/")
 
     if debug:

@@ -59,3 +59,27 @@ def test_usage_errors_exit_2(tmp_path):
     assert nothing.returncode == 2
     assert "None of the dropped files is a photo" in nothing.stderr
     assert "notes.txt" in nothing.stderr
+
+
+def test_process_writes_the_pdf_report(tmp_path):
+    from pypdf import PdfReader
+
+    make_photo(tmp_path / "drop" / "Cuisine" / "a.jpg", 1)
+    make_photo(tmp_path / "drop" / "Chambre" / "b.jpg", 2)
+    report = tmp_path / "inventaire.pdf"
+    done = run(
+        "process",
+        str(tmp_path / "drop"),
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--pdf",
+        str(report),
+        "--lang",
+        "fr",
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"PDF report: {report}" in done.stderr
+    text = " ".join(page.extract_text() for page in PdfReader(report).pages)
+    assert "Inventaire de déménagement" in text
+    assert "Cuisine" in text and "Chambre" in text
+    assert run("process", str(tmp_path / "drop"), "--lang", "de").returncode == 2

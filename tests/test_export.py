@@ -6,7 +6,15 @@ import csv
 import io
 from typing import Any
 
-from desktopapp.server.export import ITEM_HEADER, batch_csv, number_cell, text_cell
+import pytest
+
+from desktopapp.server.export import (
+    ITEM_HEADER,
+    batch_csv,
+    language_of,
+    number_cell,
+    text_cell,
+)
 
 
 def item(label: str, fr: str, en: str, quantity: int, unit: float, **extra: Any) -> dict:
@@ -95,13 +103,42 @@ def test_rooms_totals_and_one_row_per_item() -> None:
         ["Total", "3", "5", "2,126", "2,452"],
     ]
     assert rows[second_blank + 1] == list(ITEM_HEADER)
-    no, yes = "no", "yes"
+    no, yes, found = "no", "yes", "detected"
     assert rows[second_blank + 2 :] == [
-        ["Living room", "sofa", "Canapé", "Sofa", "1", "1,416", "1,416", "1,487", no, no, no],
-        ["Living room", "chair", "Chaise", "Chair", "2", "0,142", "0,284", "0,2", no, yes, no],
-        ["'=Cuisine 2", "vase", "Vase", "Vase", "2", "0,213", "0,426", "0,552", yes, no, no],
-        ["'=Cuisine 2", "sink", "Évier", "Sink", "1", "0,1", "0", "0", no, no, yes],
+        ["Living room", "sofa", "Sofa", "1", "1,416", "1,416", "1,487", no, no, no, found],
+        ["Living room", "chair", "Chair", "2", "0,142", "0,284", "0,2", no, yes, no, found],
+        ["'=Cuisine 2", "vase", "Vase", "2", "0,213", "0,426", "0,552", yes, no, no, found],
+        ["'=Cuisine 2", "sink", "Sink", "1", "0,1", "0", "0", no, no, yes, found],
     ]
+
+
+def test_in_french_headers_rooms_items_and_words_are_french() -> None:
+    rows = rows_of(batch_csv(SNAPSHOT, "fr"))
+    assert rows[0][:3] == ["Fichier", "État", "Pièce"]
+    first_blank = rows.index([])
+    second_blank = rows.index([], first_blank + 1)
+    assert rows[first_blank + 1][0] == "Pièce" and rows[first_blank + 2][0] == "Salon"
+    assert rows[second_blank - 1][0] == "Total"
+    header = rows[second_blank + 1]
+    assert header[:3] == ["Pièce", "Objet", "Nom"] and header[-1] == "Origine"
+    sofa, chair = rows[second_blank + 2], rows[second_blank + 3]
+    assert sofa[:3] == ["Salon", "sofa", "Canapé"] and sofa[-4:] == ["non", "non", "non", "détecté"]
+    assert chair[2] == "Chaise" and chair[8] == "oui"
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "expected"),
+    [
+        ("fr", None, "fr"),
+        ("en", "fr-FR,fr;q=0.9", "en"),
+        (None, "fr-CA,fr;q=0.9,en;q=0.8", "fr"),
+        (None, "de-DE,en;q=0.5", "en"),
+        ("xx", None, "en"),
+        (None, None, "en"),
+    ],
+)
+def test_the_language_comes_from_the_query_then_the_browser(query, accept, expected) -> None:
+    assert language_of(query, accept) == expected
 
 
 def test_an_empty_inventory_still_has_both_headers() -> None:

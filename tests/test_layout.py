@@ -14,7 +14,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "desktopapp"
 QT = "Qt"
 QT_MODULES = {"PySide6", "shiboken6", "PyQt5", "PyQt6", "PySide2"}
-AREAS = {"app", "cli", "commands", "core", "inventory", "platform", "server", "ui"}
+AREAS = {"app", "cli", "commands", "core", "inventory", "platform", "report", "server", "ui"}
 EVERYTHING = AREAS | {QT}
 
 # area → what its files may import; `desktopapp` itself (its version and name) is always
@@ -25,9 +25,10 @@ ALLOWED: dict[str, set[str]] = {
     "platform": {"platform"},
     "core": {"core", "platform", "inventory"},
     "inventory": {"inventory", "core"},
-    "server": {"server", "core", "platform"},
+    "report": {"report", "core", "inventory", "platform"},  # the PDF: pure, no Qt, no server
+    "server": {"server", "core", "platform", "report"},
     "ui": {"ui", "platform", QT},
-    "commands": {"commands", "core", "platform", "ui", "app"},
+    "commands": {"commands", "core", "platform", "ui", "app", "report"},
 }
 
 
@@ -122,6 +123,9 @@ def test_no_forbidden_import():
             "ui",
         ),
         ("desktopapp.platform.paths", False, "from desktopapp.core import db", "core"),
+        ("desktopapp.ui.icons", False, "from desktopapp.report import render_pdf", "report"),
+        ("desktopapp.report.pdf", False, "from desktopapp.server import queries", "server"),
+        ("desktopapp.report.pdf", False, "from PySide6.QtGui import QPdfWriter", "Qt"),
     ],
 )
 def test_a_forbidden_import_is_caught(module, is_package, source, expected):
@@ -137,6 +141,9 @@ def test_a_forbidden_import_is_caught(module, is_package, source, expected):
         ("desktopapp.ui.icons", "from desktopapp.platform.paths import resources_dir"),
         ("desktopapp.ui.icons", "from desktopapp import __version__\nfrom . import theme"),
         ("desktopapp.core.services", "from desktopapp.inventory import make_analyzer"),
+        ("desktopapp.server.routes_api", "from desktopapp.report import render_pdf"),
+        ("desktopapp.commands.process", "from desktopapp.report import render_pdf"),
+        ("desktopapp.report.pdf", "from desktopapp.platform.paths import resources_dir"),
     ],
 )
 def test_an_allowed_import_passes(module, source):

@@ -385,7 +385,7 @@ async def test_export_csv_for_a_french_spreadsheet(harness, tmp_path: Path) -> N
     assert rows[0][:3] == ["File name", "Status", "Room"]
     names = [row[0] for row in rows[1:4]]
     assert names == [photos[0].name, "'=HYPERLINK(1).jpg", "'-broken.jpg"]
-    assert rows[3][1] == "ERROR" and rows[3][5]
+    assert rows[3][1] == "Failed" and rows[3][5]
     first = final["photos"][0]
     assert rows[1][3:5] == [str(first["width"]), str(first["height"])]
     blank = rows.index([])
@@ -395,9 +395,12 @@ async def test_export_csv_for_a_french_spreadsheet(harness, tmp_path: Path) -> N
     assert total[0] == "Total" and total[1] == "2"
     summary = final["inventorySummary"]
     assert total[3] == f"{summary['totalVolume']:.3f}".rstrip("0").rstrip(".").replace(".", ",")
-    assert rows[second_blank + 1][:4] == ["Room", "Item", "French name", "English name"]
+    assert rows[second_blank + 1][:4] == ["Room", "Item", "Name", "Quantity"]
     lines = sum(len(room["items"]) for room in summary["rooms"])
     assert len(rows) == second_blank + 2 + lines
+    french = await harness.get(f"/api/batches/{batch_id}/export?format=csv&lang=fr")
+    rows = list(csv.reader(io.StringIO((await french.read()).decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:3] == ["Fichier", "État", "Pièce"] and rows[3][1] == "Échec"
 
 
 async def test_export_json_and_bad_format(harness, photos: list[Path]) -> None:

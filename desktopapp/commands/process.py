@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TextIO
 
 from desktopapp.core import progress, state
+from desktopapp.core.db import Photo
 from desktopapp.core.events import BatchWatcher
 from desktopapp.core.intake import NothingToImport
 from desktopapp.core.services import Core
 from desktopapp.platform.settings import Settings
+from desktopapp.report.pdf import render_pdf
 
 BAR_WIDTH = 30
 
@@ -63,8 +66,36 @@ def _print_summary(snapshot: dict, elapsed: float, out: TextIO) -> None:
     )
 
 
+def thumbnail_paths(core: Core) -> Callable[[int], Path | None]:
+    """photo id → its thumbnail file in the core's store, None while it has none."""
+
+    def lookup(photo_id: int) -> Path | None:
+        row = Photo.select(Photo.sha256).where(Photo.id == photo_id).tuples().first()
+        if row is None or not row[0]:
+            return None
+        path = core.paths.thumb_path(row[0])
+        return path if path.is_file() else None
+
+    return lookup
+
+
+def write_report(core: Core, snapshot: dict, target: Path, lang: str, out: TextIO) -> bool:
+    try:
+        target.write_bytes(render_pdf(snapshot, thumbnail_paths(core), lang))
+    except OSError as exc:
+        print(f"photolot: cannot write the PDF report {target}: {exc.strerror or exc}", file=out)
+        return False
+    print(f"PDF report: {target}", file=out)
+    return True
+
+
 def run_process(
-    settings: Settings, paths: Sequence[str], project: str | None, as_json: bool
+    settings: Settings,
+    paths: Sequence[str],
+    project: str | None,
+    as_json: bool,
+    pdf: str | None = None,
+    lang: str = "en",
 ) -> int:
     out = sys.stderr
     live = out.isatty()
@@ -102,6 +133,8 @@ def run_process(
         if as_json:
             json.dump(snapshot, sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")
+        if pdf and not write_report(core, snapshot, Path(pdf), lang, out):
+            return 1
         return 0
     except KeyboardInterrupt:
         print("\nInterrupted: unfinished photos will resume at the next start.", file=out)

@@ -45,6 +45,16 @@ def _check_detector(state: dict) -> str:
     return f"{label} found, {total} items"
 
 
+def _check_report(client: Client, state: dict) -> int:
+    """The PDF report renders in the bundle (fpdf2, fontTools and the fonts are packed)."""
+    url = f"{client.base_url}/api/batches/{state['batchId']}/report.pdf?lang=fr"
+    with urllib.request.urlopen(urllib.request.Request(url, None, client.headers), timeout=30) as r:
+        body = r.read()
+    if r.headers.get("Content-Type") != "application/pdf" or not body.startswith(b"%PDF-"):
+        raise SmokeFailure("the PDF report is not a PDF")
+    return len(body)
+
+
 def _check_thumbnails(client: Client, state: dict) -> int:
     fetched = 0
     for photo in state["photos"]:
@@ -71,6 +81,7 @@ def run_self_test(settings: Settings) -> int:
                 raise SmokeFailure(f"not every sample photo was processed: {state['counts']}")
             thumbs = _check_thumbnails(client, state)
             detected = _check_detector(state)
+            report_bytes = _check_report(client, state)
         except Exception as exc:  # the verdict line must name any failure
             print(f"PhotoLot {__version__} self-test: FAILED — {exc}", flush=True)
             return 1
@@ -79,7 +90,8 @@ def run_self_test(settings: Settings) -> int:
     elapsed = time.monotonic() - started
     print(
         f"PhotoLot {__version__} self-test: OK — {len(state['photos'])} photos, "
-        f"{state['events']} stream events, {thumbs} thumbnails, {detected}, REST = SSE, "
+        f"{state['events']} stream events, {thumbs} thumbnails, {detected}, "
+        f"PDF {report_bytes // 1024} KB, REST = SSE, "
         f"{elapsed:.1f} s",
         flush=True,
     )

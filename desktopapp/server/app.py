@@ -85,6 +85,7 @@ def create_app(
         "/api/batches/{batch_id}/stream", stream_handler, name=STREAM_ROUTE, allow_head=False
     )
     app.router.add_get("/api/batches/{batch_id}/export", routes_api.export_batch)
+    app.router.add_get("/api/batches/{batch_id}/report.pdf", routes_api.report_pdf)
     app.router.add_get("/api/photos/{photo_id}/thumbnail", routes_api.thumbnail)
     app.router.add_get("/api/photos/{photo_id}/preview", routes_api.preview)
     app.router.add_post("/api/browser-tickets", routes_api.create_browser_ticket)

@@ -1,5 +1,5 @@
-"""The JSON API: health, batches (list, create, state, retry, export), thumbnails, previews,
-tickets.
+"""The JSON API: health, batches (list, create, state, retry, export, PDF report), thumbnails,
+previews, tickets.
 
 Every database or disk call runs on the context's threads (`ctx.run`); big bodies
 are serialised there too, so the event loop never waits on a large batch.
@@ -19,6 +19,7 @@ from aiohttp import hdrs, web
 from desktopapp.core.imaging import ImagingError
 from desktopapp.core.intake import IntakeResult, NothingToImport
 from desktopapp.core.state import BatchNotFound
+from desktopapp.report import LANGUAGES
 from desktopapp.server import export
 from desktopapp.server.context import ServerContext, context, parse_id
 from desktopapp.server.errors import ApiError
@@ -267,7 +268,13 @@ async def export_batch(request: web.Request) -> web.Response:
     kind = request.query.get("format", "csv")
     if kind not in ("csv", "json"):
         raise ApiError(400, "bad_format", "Choose format=csv or format=json.")
-    render = export.batch_csv if kind == "csv" else _json_bytes
+    language = export.language_of(
+        request.query.get("lang"), request.headers.get(hdrs.ACCEPT_LANGUAGE)
+    )
+
+    def render(snapshot: dict[str, Any]) -> bytes:
+        return export.batch_csv(snapshot, language) if kind == "csv" else _json_bytes(snapshot)
+
     try:
         body = await ctx.run(lambda: render(ctx.api.snapshot(batch_id)))
     except BatchNotFound:
@@ -278,6 +285,52 @@ async def export_batch(request: web.Request) -> web.Response:
         content_type=content_type,
         charset="utf-8",
         headers={hdrs.CONTENT_DISPOSITION: export.attachment(batch_id, kind)},
+    )
+
+
+def report_language(query: str | None, accept_language: str | None) -> str:
+    """`?lang=fr|en`, else the first of Accept-Language's languages we speak, else en."""
+    if query:
+        if query not in LANGUAGES:
+            raise ApiError(400, "bad_language", "Choose lang=fr or lang=en.")
+        return query
+    ranked = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        weight = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGUAGES and weight > 0:
+            ranked.append((-weight, position, primary))
+    return min(ranked)[2] if ranked else "en"
+
+
+async def report_pdf(request: web.Request) -> web.Response:
+    """The batch's inventory report, a PDF (desktopapp.report), in French or English."""
+    ctx = context(request)
+    batch_id = parse_id(request.match_info["batch_id"])
+    lang = report_language(request.query.get("lang"), request.headers.get(hdrs.ACCEPT_LANGUAGE))
+
+    def thumbnail_path(photo_id: int) -> Path | None:
+        found = ctx.api.thumbnail(photo_id)
+        return found.path if found is not None else None
+
+    try:
+        from desktopapp.report.pdf import render_pdf  # fpdf2: loaded on first use
+
+        body = await ctx.run(lambda: render_pdf(ctx.api.snapshot(batch_id), thumbnail_path, lang))
+    except BatchNotFound:
+        raise _batch_not_found(batch_id) from None
+    return web.Response(
+        body=body,
+        content_type="application/pdf",
+        headers={hdrs.CONTENT_DISPOSITION: f'attachment; filename="photolot-batch-{batch_id}.pdf"'},
     )
 
 

@@ -86,10 +86,17 @@ class ApiClient(QObject):
         return self._send("POST", path, "retry_failed", callback, {})
 
     def export(
-        self, batch_id: int, callback: Callback | None = None, fmt: str = "csv"
+        self, batch_id: int, callback: Callback | None = None, fmt: str = "csv", lang: str = "en"
     ) -> QNetworkReply:
-        path = f"/api/batches/{int(batch_id)}/export?format={quote(fmt)}"
+        path = f"/api/batches/{int(batch_id)}/export?format={quote(fmt)}&lang={quote(lang)}"
         return self._send("GET", path, "export", callback)
+
+    def report_pdf(
+        self, batch_id: int, lang: str, callback: Callback | None = None
+    ) -> QNetworkReply:
+        """The batch's inventory report (PDF bytes in `result.body`), in "fr" or "en"."""
+        path = f"/api/batches/{int(batch_id)}/report.pdf?lang={quote(lang)}"
+        return self._send("GET", path, "report_pdf", callback)
 
     def thumbnail(self, photo_id: int, callback: Callback | None = None) -> QNetworkReply:
         return self._send("GET", f"/api/photos/{int(photo_id)}/thumbnail", "thumbnail", callback)

@@ -4,7 +4,7 @@
     │ Lot #12 · Projet Default                                2/3 photos │
     │ ██████████████████████░░░░░░░░░░                                    │
     │ [ 0 En attente ] [ 1 En cours ] [ 2 Réussies ] [ 0 Échouées ]       │
-    │ ● Temps réel actif · mis à jour 14:02:11   [Relancer] [Navigateur] [CSV] │
+    │ ● Temps réel actif · mis à jour 14:02:11  [Relancer] [Navigateur] [CSV] [PDF] │
     └─────────────────────────────────────────────────────────────────────┘
     ┌ Inventaire: totals, rooms and their items (live while the batch runs) ┐
     ├╌╌╌ (a splitter) ╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌┤
@@ -165,7 +165,15 @@ class BatchProgressWidget(QWidget):
         self.export_button = QPushButton(tr("action.export"), header)
         set_icon(self.export_button, "export")
         self.export_button.clicked.connect(self.export_csv)
-        for button in (self.retry_failed_button, self.browser_button, self.export_button):
+        self.export_pdf_button = QPushButton(tr("action.exportPdf"), header)
+        set_icon(self.export_pdf_button, "export")
+        self.export_pdf_button.clicked.connect(self.export_pdf)
+        for button in (
+            self.retry_failed_button,
+            self.browser_button,
+            self.export_button,
+            self.export_pdf_button,
+        ):
             button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             roomy(button)
             bottom.addWidget(button)
@@ -331,6 +339,7 @@ class BatchProgressWidget(QWidget):
         )
         self.browser_button.setEnabled(has_batch)
         self.export_button.setEnabled(has_batch and state is not None and state.has_snapshot)
+        self.export_pdf_button.setEnabled(self.export_button.isEnabled())
 
     def _render_summary(self) -> None:
         """The server's summary once the batch is final; the live view before."""
@@ -490,7 +499,27 @@ class BatchProgressWidget(QWidget):
             self._tr("action.exportFilter"),
         )
         if path:
-            self._api.export(client.batch_id, lambda result: self._exported(path, result))
+            self._api.export(
+                client.batch_id,
+                lambda result: self._exported(path, result),
+                lang=self._tr.lang,
+            )
+
+    def export_pdf(self) -> None:
+        """The inventory report, in the window's language, saved where the user says."""
+        client = self._client
+        if client is None:
+            return
+        path = self._services.save_file(
+            self,
+            self._tr("action.exportPdfTitle"),
+            f"photolot-batch-{client.batch_id}.pdf",
+            self._tr("action.exportPdfFilter"),
+        )
+        if path:
+            self._api.report_pdf(
+                client.batch_id, self._tr.lang, lambda result: self._exported(path, result)
+            )
 
     def _exported(self, path: str, result: ApiResult) -> None:
         if not result.ok:

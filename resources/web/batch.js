@@ -62,6 +62,7 @@
     connRetry: $("conn-retry"),
     retryFailed: $("retry-failed"),
     exportCsv: $("export-csv"),
+    exportPdf: $("export-pdf"),
     actionMessage: $("action-message"),
     announcer: $("announcer"),
     intake: $("intake"),
@@ -1249,7 +1250,9 @@
       render();
       return;
     }
-    ui.exportCsv.href = "/api/batches/" + encodeURIComponent(batchId) + "/export?format=csv";
+    ui.exportCsv.href =
+      "/api/batches/" + encodeURIComponent(batchId) + "/export?format=csv&lang=" + PL.lang;
+    ui.exportPdf.href = "/api/batches/" + encodeURIComponent(batchId) + "/report.pdf?lang=" + PL.lang;
     render();
     connect();
   }

@@ -1,0 +1,373 @@
+"""The inventory as a PDF (A4 portrait), from a batch's full state.
+
+Made with fpdf2 (LGPL-3.0-only: used as an unmodified library, imported, never copied
+into PhotoLot, which is what the LGPL allows an MIT program to do) and the bundled DejaVu
+Sans (resources/fonts, its licence beside it), subset into the file: accents, "m³" and any
+Latin, Greek or Cyrillic name print as they are. Every text is drawn as plain text: a
+name with HTML or Markdown in it prints literally.
+
+Photos appear as their 320 px thumbnails made smaller again (at most `THUMB_PX` px,
+JPEG quality `THUMB_QUALITY`, a few KB each), at most `THUMBS_PER_ROOM` per room: a
+1,000-photo batch stays a few MB.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from PIL import Image, UnidentifiedImageError
+
+from desktopapp.platform.paths import resources_dir
+from desktopapp.report import figures
+from desktopapp.report.strings import LANGUAGES, STRINGS
+
+log = logging.getLogger(__name__)
+
+FONT = "DejaVu"
+THUMB_PX = 160  # longest side of a thumbnail in the PDF (drawn 20 mm wide: ~200 dpi)
+THUMB_QUALITY = 70
+THUMBS_PER_ROOM = 8
+THUMB_W, THUMB_H, THUMB_GAP = 20.0, 15.0, 2.5  # mm
+MARGIN = 15.0  # mm
+# Item table: item, quantity, unit volume, handling, packed volume (mm; 180 in all)
+COLUMNS = (70.0, 14.0, 24.0, 48.0, 24.0)
+ROW_H = 5.6
+INK = (33, 37, 41)
+MUTED = (108, 117, 125)
+GREYED = (160, 164, 168)
+ACCENT = (13, 110, 253)
+BOX_FILL = (241, 245, 251)
+HEAD_FILL = (233, 236, 239)
+
+Thumbnails = Callable[[int], Path | None]
+
+
+def fonts_dir() -> Path:
+    return resources_dir() / "fonts"
+
+
+class _Document(FPDF):
+    def __init__(self, lang: str, generated: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.lang = lang
+        self.generated = generated
+        self.set_margins(MARGIN, MARGIN, MARGIN)
+        self.set_auto_page_break(True, margin=MARGIN + 3)
+        self.add_font(FONT, "", str(fonts_dir() / "DejaVuSans.ttf"))
+        self.add_font(FONT, "B", str(fonts_dir() / "DejaVuSans-Bold.ttf"))
+        self.set_creator("PhotoLot")
+
+    def footer(self) -> None:
+        self.set_y(-MARGIN + 2)
+        self.set_font(FONT, "", 7.5)
+        self.set_text_color(*MUTED)
+        text = STRINGS[self.lang]["footer"]
+        text = text.replace("{date}", self.generated).replace("{page}", str(self.page_no()))
+        self.cell(0, 4, text.replace("{pages}", self.str_alias_nb_pages), align="C")
+
+    # -- helpers ----------------------------------------------------------------------------
+    def style(self, size: float, bold: bool = False, color: tuple[int, int, int] = INK) -> None:
+        self.set_font(FONT, "B" if bold else "", size)
+        self.set_text_color(*color)
+
+    def fit(self, text: str, width: float) -> str:
+        """`text` cut with "…" so that it fits `width` mm in the current font."""
+        text = " ".join(text.split())
+        if self.get_string_width(text) <= width:
+            return text
+        low, high = 0, len(text)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self.get_string_width(text[:middle] + "…") <= width:
+                low = middle
+            else:
+                high = middle - 1
+        return text[:low].rstrip() + "…"
+
+    def line_cell(self, width: float, height: float, text: str, **kwargs: Any) -> None:
+        self.cell(width, height, self.fit(text, width - 2 * self.c_margin), **kwargs)
+
+    def paragraph(self, height: float, text: str) -> None:
+        self.multi_cell(0, height, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def room_left(self) -> float:
+        return self.h - self.b_margin - self.get_y()
+
+
+class _ThumbnailCache:
+    """Each thumbnail file made small once, however often it is drawn."""
+
+    def __init__(self, lookup: Thumbnails) -> None:
+        self._lookup = lookup
+        self._by_path: dict[Path, tuple[bytes, int, int] | None] = {}
+
+    def get(self, photo_id: int) -> tuple[bytes, int, int] | None:
+        try:
+            path = self._lookup(photo_id)
+        except Exception:  # a photo deleted meanwhile: drawn as an empty frame
+            log.warning("no thumbnail for photo %s", photo_id, exc_info=True)
+            return None
+        if path is None:
+            return None
+        if path not in self._by_path:
+            self._by_path[path] = _small_jpeg(path)
+        return self._by_path[path]
+
+
+def _small_jpeg(path: Path) -> tuple[bytes, int, int] | None:
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", (THUMB_PX, THUMB_PX))
+            picture = image.convert("RGB")
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
+        log.warning("cannot read the thumbnail %s: %s", path, exc)
+        return None
+    picture.thumbnail((THUMB_PX, THUMB_PX))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=THUMB_QUALITY, optimize=True)
+    return buffer.getvalue(), picture.width, picture.height
+
+
+def _date(timestamp: float | None, lang: str) -> str:
+    if not timestamp:
+        return "—"
+    return datetime.fromtimestamp(float(timestamp)).strftime(STRINGS[lang]["dateFormat"])
+
+
+def render_pdf(
+    snapshot: dict[str, Any],
+    thumbnails: Thumbnails,
+    language: str,
+    *,
+    generated_at: datetime | None = None,
+) -> bytes:
+    """The batch's inventory report, a PDF, in French ("fr") or English ("en").
+
+    `snapshot` is the batch's full state (`GET /api/batches/{id}`); `thumbnails(photo_id)`
+    gives a photo's thumbnail file, or None when it has none.
+    """
+    lang = language if language in LANGUAGES else "en"
+    words = STRINGS[lang]
+    generated = (generated_at or datetime.now()).strftime(words["dateFormat"])
+    pdf = _Document(lang, generated)
+    pdf.set_title(f"{words['title']} — {snapshot.get('project') or ''}")
+    pdf.add_page()
+    _header(pdf, snapshot)
+    _totals(pdf, snapshot)
+    _rooms(pdf, snapshot, _ThumbnailCache(thumbnails))
+    _failed(pdf, snapshot)
+    return bytes(pdf.output())
+
+
+def _header(pdf: _Document, snapshot: dict[str, Any]) -> None:
+    words = STRINGS[pdf.lang]
+    pdf.style(18, bold=True)
+    pdf.paragraph(8.5, f"{words['title']} — {snapshot.get('project') or ''}")
+    pdf.ln(1)
+    pdf.style(10, color=MUTED)
+    batch = words["batch"].replace("{id}", str(snapshot.get("batchId")))
+    date = words["date"].replace("{date}", _date(snapshot.get("createdAt"), pdf.lang))
+    pdf.paragraph(5, f"{batch} · {date}")
+    pdf.ln(4)
+
+
+def _totals(pdf: _Document, snapshot: dict[str, Any]) -> None:
+    words, lang = STRINGS[pdf.lang], pdf.lang
+    summary = snapshot.get("inventorySummary") or {}
+    counts = snapshot.get("counts") or {}
+    packed = float(summary.get("totalPackedVolume") or 0.0)
+    photos = (
+        words["photosValue"]
+        .replace("{done}", figures.integer(int(counts.get("completed") or 0), lang))
+        .replace("{failed}", figures.integer(int(counts.get("failed") or 0), lang))
+        .replace("{total}", figures.integer(int(counts.get("total") or 0), lang))
+    )
+    cells = [
+        (words["items"], figures.integer(int(summary.get("totalItems") or 0), lang)),
+        (words["volume"], figures.volume(summary.get("totalVolume"), lang)),
+        (words["packed"], figures.volume(packed, lang)),
+        (words["cartons"], figures.integer(figures.estimated_cartons(summary), lang)),
+        (words["truck"], figures.truck_class(packed, lang)),
+        (words["photos"], photos),
+    ]
+    top, width = pdf.get_y(), pdf.epw
+    column = width / 3
+    height = 2 * 14 + 5
+    pdf.set_fill_color(*BOX_FILL)
+    pdf.set_draw_color(*HEAD_FILL)
+    pdf.rect(pdf.l_margin, top, width, height, style="DF")
+    pdf.set_xy(pdf.l_margin + 3, top + 2)
+    pdf.style(8, bold=True, color=ACCENT)
+    pdf.cell(0, 4, words["totals"].upper())
+    for index, (label, value) in enumerate(cells):
+        x = pdf.l_margin + 3 + (index % 3) * column
+        y = top + 7 + (index // 3) * 13
+        pdf.set_xy(x, y)
+        pdf.style(8, color=MUTED)
+        pdf.line_cell(column - 4, 4, label)
+        pdf.set_xy(x, y + 4.2)
+        pdf.style(12 if index < 5 else 9, bold=index < 5)
+        pdf.line_cell(column - 4, 6, value)
+    pdf.set_xy(pdf.l_margin, top + height + 1.5)
+    pdf.style(7, color=MUTED)
+    pdf.paragraph(3.4, words["cartonsRule"])
+    pdf.paragraph(3.4, words["truckRule"])
+    pdf.ln(5)
+
+
+def _rooms(pdf: _Document, snapshot: dict[str, Any], cache: _ThumbnailCache) -> None:
+    words = STRINGS[pdf.lang]
+    pdf.style(13, bold=True)
+    pdf.cell(0, 7, words["rooms"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1)
+    rooms = (snapshot.get("inventorySummary") or {}).get("rooms") or []
+    if not rooms:
+        pdf.style(9.5, color=MUTED)
+        pdf.paragraph(5, words["noRooms"])
+    photo_ids = figures.photos_by_room(snapshot.get("photos") or [])
+    for room in rooms:
+        key = figures.room_key(room.get("roomType"), room.get("roomName"))
+        _room(pdf, room, photo_ids.get(key, []), cache)
+
+
+def _room(
+    pdf: _Document, room: dict[str, Any], photo_ids: list[int], cache: _ThumbnailCache
+) -> None:
+    words, lang = STRINGS[pdf.lang], pdf.lang
+    items = room.get("items") or []
+    # a room starts on a new page unless it fits whole (a room longer than a page: at
+    # least its name, its thumbnails and its first rows together)
+    head = 14 + (THUMB_H + 2.5 if photo_ids else 0)
+    needed = head + ROW_H * (1 + len(items))
+    if needed > pdf.h - pdf.t_margin - pdf.b_margin:
+        needed = head + ROW_H * 4
+    if pdf.room_left() < needed:
+        pdf.add_page()
+    pdf.ln(2)
+    pdf.style(11.5, bold=True)
+    pdf.line_cell(pdf.epw, 6, figures.room_display_name(room, lang))
+    pdf.ln(6)
+    photos = _count(words, "photoCount", int(room.get("photos") or 0), lang)
+    line = (
+        words["roomLine"]
+        .replace("{photos}", photos)
+        .replace("{items}", _count(words, "itemCount", int(room.get("itemsCount") or 0), lang))
+        .replace("{volume}", figures.volume(room.get("volume_m3"), lang))
+        .replace("{packed}", figures.volume(room.get("packedVolume_m3"), lang))
+    )
+    pdf.style(8.5, color=MUTED)
+    pdf.line_cell(pdf.epw, 4.5, line)
+    pdf.ln(5.5)
+    if photo_ids:
+        _thumbnail_row(pdf, photo_ids, cache)
+    _items_table(pdf, items)
+    pdf.ln(3)
+
+
+def _thumbnail_row(pdf: _Document, photo_ids: list[int], cache: _ThumbnailCache) -> None:
+    words = STRINGS[pdf.lang]
+    shown = photo_ids if len(photo_ids) <= THUMBS_PER_ROOM else photo_ids[: THUMBS_PER_ROOM - 1]
+    top = pdf.get_y()
+    x = pdf.l_margin
+    pdf.set_draw_color(*HEAD_FILL)
+    for photo_id in shown:
+        found = cache.get(photo_id)
+        pdf.rect(x, top, THUMB_W, THUMB_H)
+        if found is not None:
+            data, width, height = found
+            scale = min(THUMB_W / width, THUMB_H / height)
+            w, h = width * scale, height * scale
+            pdf.image(io.BytesIO(data), x + (THUMB_W - w) / 2, top + (THUMB_H - h) / 2, w, h)
+        x += THUMB_W + THUMB_GAP
+    hidden = len(photo_ids) - len(shown)
+    if hidden:
+        pdf.set_fill_color(*BOX_FILL)
+        pdf.rect(x, top, THUMB_W, THUMB_H, style="DF")
+        pdf.set_xy(x, top)
+        pdf.style(8.5, bold=True, color=MUTED)
+        text = words["morePhotos"].replace("{n}", figures.integer(hidden, pdf.lang))
+        pdf.line_cell(THUMB_W, THUMB_H, text, align="C")
+    pdf.set_xy(pdf.l_margin, top + THUMB_H + 2.5)
+
+
+def _count(words: dict[str, str], key: str, n: int, lang: str) -> str:
+    """1 photo, 3 photos (in French 0 and 1 are singular)."""
+    if n == 1 or (lang == "fr" and n == 0):
+        return words[f"{key}.one"]
+    return words[f"{key}.many"].replace("{n}", figures.integer(n, lang))
+
+
+def _table_head(pdf: _Document) -> None:
+    words = STRINGS[pdf.lang]
+    pdf.set_fill_color(*HEAD_FILL)
+    pdf.style(7.5, bold=True, color=MUTED)
+    heads = ("col.item", "col.quantity", "col.unit", "col.handling", "col.packed")
+    aligns = ("L", "R", "R", "L", "R")
+    for width, key, align in zip(COLUMNS, heads, aligns, strict=True):
+        pdf.line_cell(width, ROW_H, words[key], align=align, fill=True)
+    pdf.ln(ROW_H)
+
+
+def _items_table(pdf: _Document, items: list[dict[str, Any]]) -> None:
+    words, lang = STRINGS[pdf.lang], pdf.lang
+    if not items:
+        pdf.style(8.5, color=MUTED)
+        pdf.paragraph(4.5, words["noItems"])
+        return
+    _table_head(pdf)
+    pdf.set_draw_color(*HEAD_FILL)
+    for item in items:
+        if pdf.room_left() < ROW_H:
+            pdf.add_page()
+            _table_head(pdf)
+            pdf.set_draw_color(*HEAD_FILL)
+        built_in = bool(item.get("builtIn"))
+        flags = [words[f"flag.{flag}"] for flag in ("fragile", "dismountable") if item.get(flag)]
+        if built_in:
+            flags = [words["flag.builtIn"]]
+        cells = (
+            (figures.item_name(item, lang), "L"),
+            (figures.integer(int(item.get("quantity") or 0), lang), "R"),
+            (figures.number(float(item.get("unitVolume_m3") or 0.0), lang, 3), "R"),
+            (", ".join(flags), "L"),
+            (
+                "—" if built_in else figures.number(float(item.get("packedVolume_m3") or 0), lang),
+                "R",
+            ),
+        )
+        pdf.style(8.5, color=GREYED if built_in else INK)
+        for width, (text, align) in zip(COLUMNS, cells, strict=True):
+            pdf.line_cell(width, ROW_H, text, align=align, border="B")
+        pdf.ln(ROW_H)
+
+
+def _failed(pdf: _Document, snapshot: dict[str, Any]) -> None:
+    words = STRINGS[pdf.lang]
+    failed = [photo for photo in snapshot.get("photos") or [] if photo.get("status") == "ERROR"]
+    if pdf.room_left() < 22:  # the heading and the first photo stay together
+        pdf.add_page()
+    pdf.ln(2)
+    pdf.style(13, bold=True)
+    pdf.cell(0, 7, words["failed"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1)
+    if not failed:
+        pdf.style(9, color=MUTED)
+        pdf.paragraph(5, words["noFailed"])
+        return
+    for photo in failed:
+        if pdf.room_left() < 10:  # a name and its reason on one page
+            pdf.add_page()
+        pdf.style(8.5, bold=True)
+        pdf.paragraph(4.3, str(photo.get("fileName") or ""))
+        pdf.style(8.5, color=MUTED)
+        pdf.set_x(pdf.l_margin + 4)
+        reason = figures.error_reason(photo, pdf.lang)
+        pdf.multi_cell(pdf.epw - 4, 4.3, reason, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(1)
