@@ -16,10 +16,13 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from desktopapp.report.strings import ROOMS, STRINGS
+
 BOM = "\ufeff"
 LANGUAGES = ("fr", "en")
 
-# Every word the CSV writes, per language (headers, statuses, rooms, yes/no, sources).
+# Every word the CSV writes, per language (headers, statuses, yes/no, sources); room types
+# are named as in the PDF report (`report.strings`).
 WORDS: dict[str, dict[str, Any]] = {
     "en": {
         "photos": (
@@ -57,23 +60,6 @@ WORDS: dict[str, dict[str, Any]] = {
             "PROCESSING": "Processing",
         },
         "source": {"detector": "detected", "model": "vision model", "hand": "by hand"},
-        "rooms": {
-            "living_room": "Living room",
-            "kitchen": "Kitchen",
-            "bedroom": "Bedroom",
-            "bathroom": "Bathroom",
-            "dining_room": "Dining room",
-            "office": "Office",
-            "hall": "Hall",
-            "garage": "Garage",
-            "cellar": "Cellar",
-            "attic": "Attic",
-            "laundry": "Laundry room",
-            "garden": "Garden",
-            "kids_room": "Kids' room",
-            "storage": "Storage room",
-            "unknown": "Unknown room",
-        },
     },
     "fr": {
         "photos": (
@@ -111,23 +97,6 @@ WORDS: dict[str, dict[str, Any]] = {
             "PROCESSING": "En cours",
         },
         "source": {"detector": "détecté", "model": "modèle de vision", "hand": "à la main"},
-        "rooms": {
-            "living_room": "Salon",
-            "kitchen": "Cuisine",
-            "bedroom": "Chambre",
-            "bathroom": "Salle de bain",
-            "dining_room": "Salle à manger",
-            "office": "Bureau",
-            "hall": "Entrée",
-            "garage": "Garage",
-            "cellar": "Cave",
-            "attic": "Grenier",
-            "laundry": "Buanderie",
-            "garden": "Jardin",
-            "kids_room": "Chambre d'enfant",
-            "storage": "Débarras",
-            "unknown": "Pièce non reconnue",
-        },
     },
 }
 # Kept for readers of the English file's layout (tests, scripts).
@@ -169,7 +138,9 @@ def room_name(room: dict[str, Any], language: str = "en") -> str:
     if room.get("roomName"):
         return str(room["roomName"])
     room_type = str(room.get("roomType") or "unknown")
-    named = WORDS[language]["rooms"].get(room_type)
+    if room_type == "unknown":
+        return STRINGS[language]["unknownRoom"]
+    named = ROOMS[language].get(room_type)  # the report's names: CSV and PDF agree
     return named or room_type.replace("_", " ").capitalize()
 
 

@@ -24,7 +24,6 @@ COCO classes in category-id order (`COCO80`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from collections.abc import Mapping, Sequence
@@ -37,6 +36,7 @@ from PIL import Image
 
 from desktopapp.inventory.detectors.base import Detection, ModelFileError
 from desktopapp.inventory.detectors.coco import COCO80
+from desktopapp.inventory.detectors.onnx_model import cpu_session, read_model
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -177,21 +177,6 @@ def postprocess(
     return found[:_MAX_DETECTIONS]
 
 
-def read_model(path: Path, expected_sha256: str | None) -> bytes:
-    """The model file's bytes, checked against `expected_sha256` if given; else ModelFileError."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ModelFileError(path, "model file is missing") from None
-    except OSError as error:
-        raise ModelFileError(path, f"model file is unreadable: {error}") from error
-    if expected_sha256 is not None:
-        actual = hashlib.sha256(data).hexdigest()
-        if actual != expected_sha256.lower():
-            raise ModelFileError(path, f"SHA-256 is {actual}, expected {expected_sha256}")
-    return data
-
-
 class NanoDetDetector:
     """COCO objects in a photo. The session is created on load() or on the first detect()."""
 
@@ -242,21 +227,7 @@ class NanoDetDetector:
             return self._session
 
     def _create_session(self, data: bytes) -> onnxruntime.InferenceSession:
-        import onnxruntime  # heavy: only when a detector is first used
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        # no arena, no memory-pattern cache: ~12 MB less per session, no slower here
-        options.enable_cpu_mem_arena = False
-        options.enable_mem_pattern = False
-        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        try:
-            session = onnxruntime.InferenceSession(
-                data, sess_options=options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as error:  # onnxruntime raises its own exception types
-            raise ModelFileError(self.model_path, f"onnxruntime cannot load it: {error}") from error
+        session = cpu_session(self.model_path, data, self.threads)
         inputs = [i.name for i in session.get_inputs()]
         outputs = {o.name for o in session.get_outputs()}
         wanted = {name for stride in STRIDES for name in output_names(stride)}

@@ -15,7 +15,6 @@ key has the original 91 columns: background, then COCO category ids 1..90 (`COCO
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import threading
@@ -29,6 +28,7 @@ from PIL import Image
 
 from desktopapp.inventory.detectors.base import Detection, ModelFileError
 from desktopapp.inventory.detectors.coco import COCO_LABELS
+from desktopapp.inventory.detectors.onnx_model import cpu_session, read_model
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -209,21 +209,6 @@ def postprocess(
     return found[:_MAX_DETECTIONS]
 
 
-def read_verified(path: Path, expected_sha256: str) -> bytes:
-    """The model file's bytes, if its SHA-256 is the expected one; else ModelFileError."""
-    try:
-        with path.open("rb") as file:
-            data = file.read()
-    except FileNotFoundError:
-        raise ModelFileError(path, "model file is missing") from None
-    except OSError as error:
-        raise ModelFileError(path, f"model file is unreadable: {error}") from error
-    actual = hashlib.sha256(data).hexdigest()
-    if actual != expected_sha256.lower():
-        raise ModelFileError(path, f"SHA-256 is {actual}, expected {expected_sha256}")
-    return data
-
-
 class SsdMobileNetDetector:
     """COCO objects in a photo. The session is created on load() or on the first detect()."""
 
@@ -273,26 +258,12 @@ class SsdMobileNetDetector:
     def _get_session(self) -> onnxruntime.InferenceSession:
         with self._lock:
             if self._session is None:
-                data = read_verified(self.model_path, self.expected_sha256)
+                data = read_model(self.model_path, self.expected_sha256)
                 self._session = self._create_session(data)
             return self._session
 
     def _create_session(self, data: bytes) -> onnxruntime.InferenceSession:
-        import onnxruntime  # heavy: only when a detector is first used
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        # no arena, no memory-pattern cache: ~12 MB less per session, no slower here
-        options.enable_cpu_mem_arena = False
-        options.enable_mem_pattern = False
-        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        try:
-            session = onnxruntime.InferenceSession(
-                data, sess_options=options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as error:  # onnxruntime raises its own exception types
-            raise ModelFileError(self.model_path, f"onnxruntime cannot load it: {error}") from error
+        session = cpu_session(self.model_path, data, self.threads)
         inputs = [i.name for i in session.get_inputs()]
         outputs = [o.name for o in session.get_outputs()]
         if inputs != [INPUT_NAME] or sorted(outputs) != sorted([BOX_OUTPUT, CLASS_OUTPUT]):
