@@ -61,6 +61,23 @@ def test_usage_errors_exit_2(tmp_path):
     assert "notes.txt" in nothing.stderr
 
 
+def test_a_batch_where_no_photo_can_be_used_exits_3(tmp_path):
+    named = tmp_path / "notes.jpg"
+    named.write_text("not a picture")  # named explicitly: shown, and it fails alone
+    done = run("process", str(named), "--data-dir", str(tmp_path / "data"))
+    assert done.returncode == 3, done.stderr
+    assert "FAILED" in done.stderr and "notes.jpg" in done.stderr
+
+
+def test_the_live_bar_blanks_what_a_longer_line_left():
+    from desktopapp.commands.process import rewrite
+
+    longer, shorter = "[####] 100%  4/4 photos  PROCESSING", "[####] 100%  4/4 photos  COMPLETED"
+    assert rewrite(shorter, longer) == "\r" + shorter + " "  # the old last letter is blanked
+    assert len(rewrite(shorter, longer)) == len(longer) + 1
+    assert rewrite(longer, "") == "\r" + longer
+
+
 def test_process_writes_the_pdf_report(tmp_path):
     from pypdf import PdfReader
 

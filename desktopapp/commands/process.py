@@ -20,6 +20,15 @@ from desktopapp.report.pdf import render_pdf
 BAR_WIDTH = 30
 
 
+EXIT_FAILED = 3  # the batch ended FAILED: not one photo could be used
+
+
+def rewrite(line: str, previous: str) -> str:
+    """`line` over the terminal's current line: a shorter line must blank what the longer
+    one left ("… PROCESSING" then "… COMPLETED" showed "… COMPLETEDG")."""
+    return "\r" + line.ljust(len(previous))
+
+
 def render_bar(counts: progress.Counts) -> str:
     pct = progress.percent(counts)
     filled = BAR_WIDTH * pct // 100
@@ -117,7 +126,7 @@ def run_process(
                 line = render_bar(counts)
                 if line != last_line:
                     print(
-                        ("\r" + line) if live else line,
+                        rewrite(line, last_line) if live else line,
                         end="" if live else "\n",
                         file=out,
                         flush=True,
@@ -135,7 +144,7 @@ def run_process(
             sys.stdout.write("\n")
         if pdf and not write_report(core, snapshot, Path(pdf), lang, out):
             return 1
-        return 0
+        return EXIT_FAILED if snapshot["status"] == progress.FAILED else 0
     except KeyboardInterrupt:
         print("\nInterrupted: unfinished photos will resume at the next start.", file=out)
         return 130

@@ -13,7 +13,14 @@ if [ "${1:-}" = "--uninstall" ]; then
   exit 0
 fi
 exe=${1:-photolot}
-case $exe in /*) ;; *) command -v "$exe" >/dev/null 2>&1 && exe=$(command -v "$exe") ;; esac
+case $exe in
+  */*) [ -d "$exe" ] || exe=$(cd "$(dirname "$exe")" 2>/dev/null && pwd)/$(basename "$exe") ;;
+  *) command -v "$exe" >/dev/null 2>&1 && exe=$(command -v "$exe") ;;
+esac
+if [ ! -f "$exe" ] || [ ! -x "$exe" ]; then
+  echo "install-desktop-entry: $exe is not an executable PhotoLot file; give the path of the photolot binary." >&2
+  exit 1
+fi
 for size in 16 24 32 48 64 128 256 512; do
   mkdir -p "$data/icons/hicolor/${size}x${size}/apps"
   cp "$icons/photolot-$size.png" "$data/icons/hicolor/${size}x${size}/apps/photolot.png"
