@@ -25,7 +25,6 @@ COCO classes in category-id order (`COCO80`).
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -35,8 +34,9 @@ import numpy as np
 from PIL import Image
 
 from desktopapp.inventory.detectors.base import Detection, ModelFileError
+from desktopapp.inventory.detectors.boxes import classwise_nms
 from desktopapp.inventory.detectors.coco import COCO80
-from desktopapp.inventory.detectors.onnx_model import cpu_session, read_model
+from desktopapp.inventory.detectors.onnx_model import LazyModel, metadata_classes
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -51,7 +51,6 @@ STRIDES = (8, 16, 32)
 REG_BINS = 11  # reg_max 10: distances 0..10 strides
 MEAN_BGR = (103.53, 116.28, 123.675)
 STD_BGR = (57.375, 57.12, 58.395)
-_MAX_DETECTIONS = 100
 
 
 def output_names(stride: int) -> tuple[str, str]:
@@ -123,29 +122,6 @@ def decode_level(
     return boxes, scores[cells, classes].astype(np.float32), classes
 
 
-def box_iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """IoU of one box (x0, y0, x1, y1) with each of `others`."""
-    width = np.clip(np.minimum(box[2], others[:, 2]) - np.maximum(box[0], others[:, 0]), 0, None)
-    height = np.clip(np.minimum(box[3], others[:, 3]) - np.maximum(box[1], others[:, 1]), 0, None)
-    inter = width * height
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (others[:, 2] - others[:, 0]) * (others[:, 3] - others[:, 1])
-    union = area + areas - inter
-    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
-
-
-def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> list[int]:
-    """Greedy non-maximum suppression: indices kept, best first (drops IoU > threshold)."""
-    order = np.argsort(-scores, kind="stable")
-    kept: list[int] = []
-    while order.size:
-        best = int(order[0])
-        kept.append(best)
-        rest = order[1:]
-        order = rest[box_iou(boxes[best], boxes[rest]) <= iou_threshold]
-    return kept
-
-
 def postprocess(
     outputs: dict[int, tuple[np.ndarray, np.ndarray]],
     *,
@@ -165,16 +141,7 @@ def postprocess(
     boxes = np.concatenate([level[0] for level in levels])
     scores = np.concatenate([level[1] for level in levels])
     classes = np.concatenate([level[2] for level in levels])
-    valid = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
-    found: list[Detection] = []
-    for class_index in np.unique(classes[valid]):
-        (members,) = np.nonzero(valid & (classes == class_index))
-        for kept in nms(boxes[members], scores[members], nms_iou):
-            i = members[kept]
-            x0, y0, x1, y1 = (float(v) for v in boxes[i])
-            found.append(Detection(labels[class_index], float(scores[i]), (x0, y0, x1, y1)))
-    found.sort(key=lambda d: d.score, reverse=True)
-    return found[:_MAX_DETECTIONS]
+    return classwise_nms(boxes, scores, classes, labels, nms_iou)
 
 
 class NanoDetDetector:
@@ -192,26 +159,23 @@ class NanoDetDetector:
         threads: int = 1,
     ) -> None:
         self.model_path = Path(model_path)
-        self.expected_sha256 = expected_sha256
         self.score_floor = score_floor
         self.nms_iou = nms_iou
-        self.threads = threads
-        self._session: onnxruntime.InferenceSession | None = None
+        self._model = LazyModel(self.model_path, expected_sha256, threads, self._adopt)
         self._classes: tuple[str, ...] = COCO80
-        self._lock = threading.Lock()
 
     def load(self) -> None:
         """Verify the file and create the session now (ModelFileError if that fails)."""
-        self._get_session()
+        self._model.session()
 
     def classes(self) -> tuple[str, ...]:
         """The COCO classes this model can report, in column order (loads it if need be)."""
-        self._get_session()
+        self._model.session()
         return self._classes
 
     def detect(self, image: Image.Image) -> list[Detection]:
         """Objects in an image of any size and mode, after class-wise NMS, best first."""
-        session = self._get_session()
+        session = self._model.session()
         names = [name for stride in STRIDES for name in output_names(stride)]
         results = session.run(names, {INPUT_NAME: preprocess(image)})
         outputs = {stride: (results[2 * i], results[2 * i + 1]) for i, stride in enumerate(STRIDES)}
@@ -219,15 +183,7 @@ class NanoDetDetector:
             outputs, score_floor=self.score_floor, nms_iou=self.nms_iou, labels=self._classes
         )
 
-    def _get_session(self) -> onnxruntime.InferenceSession:
-        with self._lock:
-            if self._session is None:
-                data = read_model(self.model_path, self.expected_sha256)
-                self._session = self._create_session(data)
-            return self._session
-
-    def _create_session(self, data: bytes) -> onnxruntime.InferenceSession:
-        session = cpu_session(self.model_path, data, self.threads)
+    def _adopt(self, session: onnxruntime.InferenceSession) -> None:
         inputs = [i.name for i in session.get_inputs()]
         outputs = {o.name for o in session.get_outputs()}
         wanted = {name for stride in STRIDES for name in output_names(stride)}
@@ -235,14 +191,10 @@ class NanoDetDetector:
             raise ModelFileError(
                 self.model_path, f"unexpected inputs {inputs} / outputs {sorted(outputs)}"
             )
-        try:
-            classes = model_classes(session.get_modelmeta().custom_metadata_map)
-        except ValueError as error:
-            raise ModelFileError(self.model_path, f"bad class list: {error}") from error
+        classes = metadata_classes(session, self.model_path, model_classes)
         for output in session.get_outputs():
             if output.name.startswith("cls_") and output.shape[-1] != len(classes):
                 raise ModelFileError(
                     self.model_path, f"{output.name} {output.shape}, {len(classes)} class labels"
                 )
         self._classes = classes
-        return session

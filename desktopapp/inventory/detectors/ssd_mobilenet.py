@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -27,8 +26,9 @@ import numpy as np
 from PIL import Image
 
 from desktopapp.inventory.detectors.base import Detection, ModelFileError
+from desktopapp.inventory.detectors.boxes import classwise_nms
 from desktopapp.inventory.detectors.coco import COCO_LABELS
-from desktopapp.inventory.detectors.onnx_model import cpu_session, read_model
+from desktopapp.inventory.detectors.onnx_model import LazyModel, metadata_classes
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -51,7 +51,6 @@ _MAX_SCALE = 0.95
 _ASPECT_RATIOS = (1.0, 2.0, 0.5, 3.0, 0.3333)  # 0.3333 as written in the config, not 1/3
 _LOWEST_LAYER_BOXES = ((0.1, 1.0), (_MIN_SCALE, 2.0), (_MIN_SCALE, 0.5))
 _SCALE_FACTORS = (10.0, 10.0, 5.0, 5.0)  # y, x, h, w
-_MAX_DETECTIONS = 100  # the original post-processing's max_total_detections
 
 
 FULL_COLUMNS: tuple[str | None, ...] = (None, *(COCO_LABELS.get(i) for i in range(1, 91)))
@@ -141,29 +140,6 @@ def preprocess(image: Image.Image) -> np.ndarray:
     return (pixels / 127.5 - 1.0)[np.newaxis]
 
 
-def box_iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """IoU of one box (x0, y0, x1, y1) with each of `others`."""
-    width = np.clip(np.minimum(box[2], others[:, 2]) - np.maximum(box[0], others[:, 0]), 0, None)
-    height = np.clip(np.minimum(box[3], others[:, 3]) - np.maximum(box[1], others[:, 1]), 0, None)
-    inter = width * height
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (others[:, 2] - others[:, 0]) * (others[:, 3] - others[:, 1])
-    union = area + areas - inter
-    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
-
-
-def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> list[int]:
-    """Greedy non-maximum suppression: indices kept, best first (drops IoU > threshold)."""
-    order = np.argsort(-scores, kind="stable")
-    kept: list[int] = []
-    while order.size:
-        best = int(order[0])
-        kept.append(best)
-        rest = order[1:]
-        order = rest[box_iou(boxes[best], boxes[rest]) <= iou_threshold]
-    return kept
-
-
 def score_logit(score: float) -> float:
     """The logit whose sigmoid is `score` (±inf at the ends)."""
     if score <= 0.0:
@@ -193,20 +169,8 @@ def postprocess(
     scores = 1.0 / (1.0 + np.exp(-logits[anchor_idx, class_idx].astype(np.float64)))
     encodings = box_encodings.reshape(NUM_ANCHORS, 4)[anchor_idx]
     boxes = np.clip(decode_boxes(encodings, ssd_anchors()[anchor_idx]), 0.0, 1.0)
-    valid = (scores >= score_floor) & (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
-    categories = class_idx + 1
-    found: list[Detection] = []
-    for category in np.unique(categories[valid]):
-        label = columns[int(category)]
-        if label is None:  # an unused COCO id: the full network still has a column for it
-            continue
-        (members,) = np.nonzero(valid & (categories == category))
-        for kept in nms(boxes[members], scores[members], nms_iou):
-            i = members[kept]
-            x0, y0, x1, y1 = (float(v) for v in boxes[i])
-            found.append(Detection(label, float(scores[i]), (x0, y0, x1, y1)))
-    found.sort(key=lambda d: d.score, reverse=True)
-    return found[:_MAX_DETECTIONS]
+    keep = scores >= score_floor
+    return classwise_nms(boxes[keep], scores[keep], class_idx[keep] + 1, columns, nms_iou)
 
 
 class SsdMobileNetDetector:
@@ -224,26 +188,23 @@ class SsdMobileNetDetector:
         threads: int = 1,
     ) -> None:
         self.model_path = Path(model_path)
-        self.expected_sha256 = expected_sha256
         self.score_floor = score_floor
         self.nms_iou = nms_iou
-        self.threads = threads
-        self._session: onnxruntime.InferenceSession | None = None
+        self._model = LazyModel(self.model_path, expected_sha256, threads, self._adopt)
         self._columns: tuple[str | None, ...] = FULL_COLUMNS
-        self._lock = threading.Lock()
 
     def load(self) -> None:
         """Verify the file and create the session now (ModelFileError if that fails)."""
-        self._get_session()
+        self._model.session()
 
     def classes(self) -> tuple[str, ...]:
         """The COCO classes this model can report, in column order (loads it if need be)."""
-        self._get_session()
+        self._model.session()
         return tuple(label for label in self._columns if label is not None)
 
     def detect(self, image: Image.Image) -> list[Detection]:
         """Objects in an image of any size and mode, after class-wise NMS, best first."""
-        session = self._get_session()
+        session = self._model.session()
         box_encodings, class_logits = session.run(
             [BOX_OUTPUT, CLASS_OUTPUT], {INPUT_NAME: preprocess(image)}
         )
@@ -255,27 +216,15 @@ class SsdMobileNetDetector:
             columns=self._columns,
         )
 
-    def _get_session(self) -> onnxruntime.InferenceSession:
-        with self._lock:
-            if self._session is None:
-                data = read_model(self.model_path, self.expected_sha256)
-                self._session = self._create_session(data)
-            return self._session
-
-    def _create_session(self, data: bytes) -> onnxruntime.InferenceSession:
-        session = cpu_session(self.model_path, data, self.threads)
+    def _adopt(self, session: onnxruntime.InferenceSession) -> None:
         inputs = [i.name for i in session.get_inputs()]
         outputs = [o.name for o in session.get_outputs()]
         if inputs != [INPUT_NAME] or sorted(outputs) != sorted([BOX_OUTPUT, CLASS_OUTPUT]):
             raise ModelFileError(self.model_path, f"unexpected inputs {inputs} / outputs {outputs}")
-        try:
-            columns = model_columns(session.get_modelmeta().custom_metadata_map)
-        except ValueError as error:
-            raise ModelFileError(self.model_path, f"bad class list: {error}") from error
+        columns = metadata_classes(session, self.model_path, model_columns)
         (logits,) = (o for o in session.get_outputs() if o.name == CLASS_OUTPUT)
         if logits.shape[-1] != len(columns):
             raise ModelFileError(
                 self.model_path, f"{CLASS_OUTPUT} {logits.shape}, {len(columns)} class labels"
             )
         self._columns = columns
-        return session
