@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -203,6 +204,27 @@ def _bad_paths_error(bad: list[dict[str, str]]) -> ApiError:
     )
 
 
+async def _jpeg_by_hash(
+    request: web.Request,
+    sha256: str,
+    read: Callable[[], bytes],
+    unreadable: type[Exception],
+    missing: Callable[[Exception], ApiError],
+) -> web.Response:
+    """A picture named by its photo's content hash: ETag = hash, cached for good, 304 when
+    the client has it; `read` runs on a database thread; an `unreadable` error becomes the
+    404 that `missing` makes of it."""
+    etag = f'"{sha256}"'
+    headers = {hdrs.ETAG: etag, hdrs.CACHE_CONTROL: THUMBNAIL_CACHE}
+    if _etag_matches(request.headers.get(hdrs.IF_NONE_MATCH), etag):
+        return web.Response(status=304, headers=headers)
+    try:
+        body = await context(request).run(read)
+    except unreadable as exc:
+        raise missing(exc) from None
+    return web.Response(body=body, content_type="image/jpeg", headers=headers)
+
+
 async def thumbnail(request: web.Request) -> web.Response:
     ctx = context(request)
     photo_id = parse_id(request.match_info["photo_id"], "photo")
@@ -216,20 +238,18 @@ async def thumbnail(request: web.Request) -> web.Response:
             "thumbnail_not_ready",
             "This photo has no thumbnail yet: it is waiting, or it could not be read.",
         )
-    etag = f'"{thumb.sha256}"'
-    headers = {hdrs.ETAG: etag, hdrs.CACHE_CONTROL: THUMBNAIL_CACHE}
-    if _etag_matches(request.headers.get(hdrs.IF_NONE_MATCH), etag):
-        return web.Response(status=304, headers=headers)
-    try:
-        body = await ctx.run(thumb.path.read_bytes)
-    except FileNotFoundError:
-        raise ApiError(404, "thumbnail_not_ready", "This photo's thumbnail is missing.") from None
-    return web.Response(body=body, content_type="image/jpeg", headers=headers)
+    return await _jpeg_by_hash(
+        request,
+        thumb.sha256,
+        thumb.path.read_bytes,
+        FileNotFoundError,
+        lambda _exc: ApiError(404, "thumbnail_not_ready", "This photo's thumbnail is missing."),
+    )
 
 
 async def preview(request: web.Request) -> web.Response:
-    """A larger JPEG of a DONE photo for the page's viewer (longest side 1280 px), oriented as
-    its thumbnail; made on first request and cached in previews/<sha256>.jpg."""
+    """A larger JPEG of a DONE photo for the viewers (longest side 1280 px), oriented as its
+    thumbnail; made on first request and cached in previews/<sha256>-1280.jpg."""
     ctx = context(request)
     photo_id = parse_id(request.match_info["photo_id"], "photo")
     try:
@@ -242,17 +262,15 @@ async def preview(request: web.Request) -> web.Response:
             "preview_not_available",
             "This photo has no preview yet: it is waiting, or it could not be read.",
         )
-    etag = f'"{found.sha256}"'
-    headers = {hdrs.ETAG: etag, hdrs.CACHE_CONTROL: THUMBNAIL_CACHE}
-    if _etag_matches(request.headers.get(hdrs.IF_NONE_MATCH), etag):
-        return web.Response(status=304, headers=headers)
-    try:
-        body = await ctx.run(found.read)
-    except ImagingError as exc:  # the stored original is gone or unreadable
-        raise ApiError(
-            404, "preview_not_available", f"This photo's preview cannot be made: {exc.message}"
-        ) from None
-    return web.Response(body=body, content_type="image/jpeg", headers=headers)
+    return await _jpeg_by_hash(
+        request,
+        found.sha256,
+        found.read,
+        ImagingError,
+        lambda exc: ApiError(
+            404, "preview_not_available", f"This photo's preview cannot be made: {exc}"
+        ),
+    )
 
 
 def _etag_matches(if_none_match: str | None, etag: str) -> bool:
