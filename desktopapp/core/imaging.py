@@ -52,10 +52,11 @@ import math
 import operator
 import statistics
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 from PIL import Image, ImageFilter, ImageStat, UnidentifiedImageError
 
@@ -94,6 +95,8 @@ DARK_THRESHOLD = 30.0
 # pHash bits out of 64. Re-encodes (JPEG q40..q95) and 50-80 % resizes of a corpus photo differ
 # by 0-2 bits; distinct corpus photos by 20 or more. Flat, featureless pictures hash unstably.
 NEAR_DUPLICATE_DISTANCE = 10
+
+T = TypeVar("T")
 
 _HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"heis"})
 _AVIF_BRANDS = frozenset({b"avif", b"avis"})
@@ -234,21 +237,23 @@ def process_image(
     ``analysis_side``: decode at least this many pixels on the shorter side (where the photo
     has them), for a detector that looks at more than a thumbnail; ``keep_image`` returns the
     oriented RGB picture in ``ImageFacts.image``."""
+    work = max(thumb_size, ANALYSIS_SIDE, analysis_side)
+    return _read(
+        path,
+        lambda fp, family: _process(fp, family, thumb_size, max_pixels, min_side, work, keep_image),
+    )
+
+
+def _read(path: Path, decode: Callable[[IO[bytes], str | None], T]) -> T:
+    """Open ``path``, sniff its family and hand both to ``decode``; every failure becomes
+    an ImagingError (empty file, Pillow's and pillow-heif's errors, the OS's)."""
     _register_heif()
     try:
         with open(path, "rb") as fp:
             head = fp.read(SNIFF_BYTES)
             if not head:
                 raise ImagingError("empty_file")
-            return _process(
-                fp,
-                sniff_format(head),
-                thumb_size,
-                max_pixels,
-                min_side,
-                max(thumb_size, ANALYSIS_SIDE, analysis_side),
-                keep_image,
-            )
+            return decode(fp, sniff_format(head))
     except ImagingError:
         raise
     except Exception as exc:  # anything from Pillow/pillow-heif or the OS
@@ -345,28 +350,21 @@ def render_preview(path: Path, max_side: int) -> bytes:
     """A JPEG of the photo at ``path`` (a stored file that ``process_image`` accepted), its
     longest side ``max_side`` px at most, oriented and converted exactly as the thumbnail:
     same EXIF/HEIF orientation rules, same 8-bit RGB conversion. Raises ImagingError."""
-    _register_heif()
-    try:
-        with open(path, "rb") as fp:
-            head = fp.read(SNIFF_BYTES)
-            if not head:
-                raise ImagingError("empty_file")
-            im = _open(fp, sniff_format(head))
-            with im:  # ``base`` may be ``im`` itself: finish before it is closed
-                base = _decode_rgb(im, max_side)
-                orientation = _orientation(im)
-                if im.format != "HEIF" and orientation in _TRANSPOSE:  # HEIF: already rotated
-                    base = base.transpose(_TRANSPOSE[orientation])
-                if max(base.size) > max_side:
-                    base = base.copy() if base is im else base
-                    base.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-                out = BytesIO()
-                base.save(out, "JPEG", quality=PREVIEW_QUALITY)
-                return out.getvalue()
-    except ImagingError:
-        raise
-    except Exception as exc:  # anything from Pillow/pillow-heif or the OS
-        raise _classify(exc) from exc
+    return _read(path, lambda fp, family: _preview(_open(fp, family), max_side))
+
+
+def _preview(im: Image.Image, max_side: int) -> bytes:
+    with im:  # ``base`` may be ``im`` itself: finish before it is closed
+        base = _decode_rgb(im, max_side)
+        orientation = _orientation(im)
+        if im.format != "HEIF" and orientation in _TRANSPOSE:  # HEIF: already rotated
+            base = base.transpose(_TRANSPOSE[orientation])
+        if max(base.size) > max_side:
+            base = base.copy() if base is im else base
+            base.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        out = BytesIO()
+        base.save(out, "JPEG", quality=PREVIEW_QUALITY)
+        return out.getvalue()
 
 
 def _decode_rgb(im: Image.Image, max_side: int) -> Image.Image:
