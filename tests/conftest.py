@@ -59,7 +59,7 @@ def wait_until_final(core, batch_id: int, timeout: float = 60.0) -> dict:
         while True:
             counts = state.batch_counts(batch_id)
             if progress.is_final(progress.batch_status(counts)):
-                return state.snapshot(batch_id)
+                return core.snapshot(batch_id)
             remaining = deadline - time.monotonic()
             assert remaining > 0, f"batch {batch_id} not final after {timeout}s: {counts}"
             watcher.wait(timeout=min(remaining, 5.0))

@@ -94,7 +94,7 @@ def main() -> int:
     with BatchWatcher(core.bus, batch_id) as watcher:
         while not progress.is_final(progress.batch_status(state.batch_counts(batch_id))):
             watcher.wait(timeout=5.0)
-    print(json.dumps(state.snapshot(batch_id)))
+    print(json.dumps(core.snapshot(batch_id)))
     core.stop()
     return 0
 

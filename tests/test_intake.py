@@ -66,7 +66,7 @@ def test_mixed_folder(idle_core, tmp_path):
     assert [e.type for e in events] == ["batch.created"]
     assert {p["id"] for p in events[0].payload["photos"]} == {p.id for p in photos}
     assert idle_core.queue.pending_count() == 3
-    snap = state.snapshot(result.batch_id)
+    snap = idle_core.snapshot(result.batch_id)
     assert snap["status"] == "QUEUED" and snap["project"] == "Déménagement"
     assert snap["counts"] == {"queued": 3, "processing": 0, "completed": 0, "failed": 0, "total": 3}
 

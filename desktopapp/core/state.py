@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from peewee import fn
@@ -10,8 +9,7 @@ from peewee import fn
 from desktopapp.core import progress
 from desktopapp.core.db import Batch, Photo, Project
 from desktopapp.inventory.aggregate import inventory_summary
-from desktopapp.inventory.catalogue import CATALOGUE_FILE, Catalogue, load_catalogue
-from desktopapp.platform.paths import resources_dir
+from desktopapp.inventory.catalogue import Catalogue
 
 
 class BatchNotFound(LookupError):
@@ -64,14 +62,9 @@ def batch_photos(batch_id: int) -> list[Any]:
     return list(query.order_by(Photo.position).namedtuples())
 
 
-@functools.cache
-def bundled_catalogue() -> Catalogue:
-    """The shipped catalogue, without a user's overrides (for readers that have no Core)."""
-    return load_catalogue(resources_dir() / CATALOGUE_FILE)
-
-
-def snapshot(batch_id: int, catalogue: Catalogue | None = None) -> dict[str, Any]:
-    """The full state: the stream's first event, `GET /api/batches/{id}` and `--json`."""
+def snapshot(batch_id: int, catalogue: Catalogue) -> dict[str, Any]:
+    """The full state: the stream's first event, `GET /api/batches/{id}` and `--json`,
+    with volumes from `catalogue` (the core's: the user's overrides applied)."""
     batch = get_batch(batch_id)
     photos = batch_photos(batch_id)
     counts = progress.count_photos(photo.status for photo in photos)
@@ -79,7 +72,7 @@ def snapshot(batch_id: int, catalogue: Catalogue | None = None) -> dict[str, Any
         batch_id,
         counts,
         (progress.photo_payload(photo) for photo in photos),
-        inventory_summary(photos, batch.analyzer, catalogue or bundled_catalogue()),
+        inventory_summary(photos, batch.analyzer, catalogue),
     )
     payload["project"] = batch.project.name
     payload["createdAt"] = batch.created_at
