@@ -100,9 +100,9 @@ def counts_and_rooms(analyzer: DetectorAnalyzer, run: Run):
     return found, rooms
 
 
-def analyzer_for(threshold: float, classes: dict[str, float]) -> DetectorAnalyzer:
+def analyzer_for(threshold: float) -> DetectorAnalyzer:
     catalogue = load_catalogue(resources_dir() / CATALOGUE_FILE)
-    return DetectorAnalyzer("bench", lambda: None, catalogue, classes, threshold)
+    return DetectorAnalyzer("bench", lambda: None, catalogue, threshold)
 
 
 def through_pipeline(paths: dict[str, Path]) -> tuple[dict, dict, float]:
@@ -169,7 +169,7 @@ def summary(entry: LabelScore) -> dict:
 def sweep(truth: dict[str, Truth], run: Run) -> None:
     rows = []
     for threshold in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7):
-        found, rooms = counts_and_rooms(analyzer_for(threshold, {}), run)
+        found, rooms = counts_and_rooms(analyzer_for(threshold), run)
         labels = list(COCO_VISIBLE)
         visible = overall(score(truth, found, labels))
         right, scored = room_accuracy(truth, rooms)
@@ -200,7 +200,7 @@ def main() -> None:
             found, rooms, pipeline_ms = through_pipeline(paths)
             title = f"{name} (shipped; real pipeline, 1 worker)"
         else:
-            found, rooms = counts_and_rooms(analyzer_for(threshold, {}), run)
+            found, rooms = counts_and_rooms(analyzer_for(threshold), run)
             pipeline_ms = None
             title = f"{name} (score ≥ {threshold}; same rules)"
         figures[name] = report(title, truth, found, rooms)

@@ -53,4 +53,4 @@ def make_detector(resources: Path, threads: int = 1) -> Detector:
 
 
 def bundled_analyzer(resources: Path, catalogue: Catalogue) -> DetectorAnalyzer:
-    return DetectorAnalyzer(DETECTOR_NAME, lambda: make_detector(resources), catalogue, {}, AGREED)
+    return DetectorAnalyzer(DETECTOR_NAME, lambda: make_detector(resources), catalogue, AGREED)

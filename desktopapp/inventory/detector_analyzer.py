@@ -1,7 +1,7 @@
 """The bundled analyzer: an object detector, the catalogue, then the room.
 
 Detections become catalogue items through the catalogue's `detector` lists, each kept only
-above its class's score threshold. The room comes from folder and file names first, then
+above the score threshold. The room comes from folder and file names first, then
 from the items. The model loads once, lazily, on a worker thread (never the GUI thread);
 if it cannot load, photos still end DONE, with their room from names and a `no_analyzer`
 notice, and `error` says which file is wrong.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from PIL import Image
@@ -59,14 +59,12 @@ class DetectorAnalyzer:
         name: str,
         make_detector: Callable[[], Detector],
         catalogue: Catalogue,
-        thresholds: Mapping[str, float],
-        default_threshold: float,
+        threshold: float,
     ) -> None:
         self.name = name
         self._make_detector = make_detector
         self._classes = catalogue.for_detector_class()
-        self._thresholds = dict(thresholds)
-        self._default_threshold = default_threshold
+        self._threshold = threshold
         self._detector: Detector | None = None
         self.error: str | None = None
         self._lock = threading.Lock()
@@ -124,8 +122,7 @@ class DetectorAnalyzer:
         books: list[Detection] = []
         for detection in detections:
             label = self._classes.get(detection.coco_label)
-            threshold = self._thresholds.get(detection.coco_label, self._default_threshold)
-            if label is None or detection.score < threshold:
+            if label is None or detection.score < self._threshold:
                 continue
             if detection.coco_label == BOOK_CLASS:
                 books.append(detection)
