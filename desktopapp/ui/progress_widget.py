@@ -151,11 +151,14 @@ class BatchProgressWidget(QWidget):
             tiles.addWidget(tile, 1)
         box.addLayout(tiles)
         box.addSpacing(2)
-        bottom = QHBoxLayout()
-        bottom.setSpacing(8)
+        # the connection's state on its own line, the actions under it: with four actions
+        # on one line with it, the French labels made the panel wider than the window
         self.live = LiveIndicator(tr, header)
         self.live.retryRequested.connect(self.retry_connection)
-        bottom.addWidget(self.live, 1)
+        box.addWidget(self.live)
+        bottom = QHBoxLayout()
+        bottom.setSpacing(8)
+        bottom.addStretch(1)
         self.retry_failed_button = QPushButton(tr("action.retryFailed"), header)
         set_icon(self.retry_failed_button, "retry")
         self.retry_failed_button.clicked.connect(self.retry_failed)
