@@ -258,7 +258,7 @@ async def test_unknown_batch_is_404_everywhere(harness) -> None:
 
 
 async def test_wrong_method_is_405(harness) -> None:
-    response = await harness.request("DELETE", "/api/batches/1")
+    response = await harness.request("PUT", "/api/batches/1")
     assert response.status == 405
     assert error_of(await response.json())["code"] == "method_not_allowed"
     response = await harness.request("HEAD", "/api/batches/1/stream")

@@ -112,7 +112,19 @@ class Event(BaseModel):
     created_at = FloatField(default=time.time)
 
 
-MODELS = (Project, Batch, Photo, Event)
+class Correction(BaseModel):
+    """The mover's corrections (desktopapp.inventory.corrections), replayed in id order over
+    the pipeline's results at read time; `undone` ones wait for a redo."""
+
+    id = AutoField()
+    batch = ForeignKeyField(Batch, backref="corrections", on_delete="CASCADE")
+    kind = TextField()
+    data = JsonField()
+    undone = IntegerField(default=0)
+    created_at = FloatField(default=time.time)
+
+
+MODELS = (Project, Batch, Photo, Event, Correction)
 
 _V1 = [
     """CREATE TABLE project (
@@ -165,8 +177,19 @@ _V3 = [
     "ALTER TABLE photo ADD COLUMN room_cue TEXT",
 ]
 
+_V4 = [
+    """CREATE TABLE correction (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        batch_id INTEGER NOT NULL REFERENCES batch (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL,
+        undone INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL)""",
+    "CREATE INDEX correction_batch_id ON correction (batch_id, id)",
+]
+
 # MIGRATIONS[n] takes a database from version n to version n + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -21,6 +21,7 @@ from peewee import SqliteDatabase, fn
 from desktopapp.core import progress, state
 from desktopapp.core.db import Event, Photo
 from desktopapp.core.events import EventBus
+from desktopapp.inventory.catalogue import Catalogue
 
 # Two rows per photo go through here: plain SQL, not the query builder.
 _INSERT_SQL = "INSERT INTO event (batch_id, type, payload, created_at) VALUES (?, ?, ?, ?)"
@@ -83,9 +84,30 @@ class WriteTransaction:
         self._heads[batch_id] = event_id
         return event_id
 
-    def record_progress(self, batch_id: int, event_type: str, changed: Iterable[Photo]) -> int:
-        """Journal a `progress` delta: the batch's counts now, and the photos that changed."""
+    def record_progress(
+        self,
+        batch_id: int,
+        event_type: str,
+        changed: Iterable[Photo],
+        catalogue: Catalogue | None = None,
+    ) -> int:
+        """Journal a `progress` delta: the batch's counts now, and the photos that changed.
+
+        With the `catalogue`, a batch the user corrected gets its photos as corrected and
+        the whole corrected inventory in the event (the clients' own live view of the
+        photos knows nothing of room-level corrections): one more read per photo, only
+        for batches with corrections."""
         counts = state.batch_counts(batch_id)
+        if catalogue is not None and state.has_corrections(batch_id):
+            view = state.batch_view(batch_id)
+            by_id = {photo.id: photo for photo in view.photos}
+            changed = [by_id.get(photo.id, photo) for photo in changed]
+            payload = progress.progress_payload(
+                batch_id, counts, (progress.photo_payload(photo) for photo in changed)
+            )
+            payload["inventorySummary"] = view.summary(catalogue)
+            payload["review"] = view.review()
+            return self.record(batch_id, event_type, payload)
         payload = progress.progress_payload(
             batch_id, counts, (progress.photo_payload(photo) for photo in changed)
         )

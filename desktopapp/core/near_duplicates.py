@@ -63,6 +63,10 @@ class NearDuplicateIndex:
             if photos is not None:
                 photos.pop(photo_id, None)
 
+    def drop_batch(self, batch_id: int) -> None:
+        with self._lock:
+            self._batches.pop(batch_id, None)
+
     def _batch(self, batch_id: int) -> dict[int, tuple[int, int]]:
         photos = self._batches.get(batch_id)
         if photos is None:

@@ -24,6 +24,7 @@ from desktopapp.core.journal import WriteTransaction
 from desktopapp.core.near_duplicates import NearDuplicateIndex
 from desktopapp.core.store import copy_into_store, write_atomically
 from desktopapp.inventory import Analyzer, PhotoInput
+from desktopapp.inventory.catalogue import Catalogue
 from desktopapp.platform.paths import DataPaths
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class Pipeline:
     schedule_retry: Callable[[int, float], None]
     near_duplicates: NearDuplicateIndex
     max_pixels: int = imaging.MAX_PIXELS
+    catalogue: Catalogue | None = None  # a corrected batch's events carry its inventory
 
     def run(self, photo_id: int) -> str | None:
         """Process one photo; returns its final state, or None if there was nothing to do."""
@@ -94,7 +96,7 @@ class Pipeline:
             if self.db.execute_sql(_CLAIM_SQL, claim).rowcount != 1:
                 return None  # gone, or not PENDING: somebody else's (or nobody's) work
             (photo,) = Photo.raw(_PHOTO_SQL, photo_id)
-            tx.record_progress(photo.batch_id, "photo.processing", [photo])
+            tx.record_progress(photo.batch_id, "photo.processing", [photo], self.catalogue)
         return photo
 
     def _work(self, photo: Photo) -> str:
@@ -147,7 +149,7 @@ class Pipeline:
             if not self._store_done(photo):  # no longer our claim: leave it alone
                 index.forget(batch_id, photo.id)
                 return _status_of(photo.id)
-            tx.record_progress(batch_id, "photo.done", [photo])
+            tx.record_progress(batch_id, "photo.done", [photo], self.catalogue)
         self._drop_uploaded_source(Path(photo.source_path))
         return DONE
 
@@ -197,7 +199,9 @@ class Pipeline:
 
     def _fail(self, photo_id: int, failure: PhotoFailed) -> str:
         with WriteTransaction(self.db, self.bus) as tx:
-            row = Photo.get(Photo.id == photo_id)
+            row = Photo.get_or_none(Photo.id == photo_id)
+            if row is None:  # its batch was deleted meanwhile
+                return ERROR
             retry = failure.transient and row.attempts < MAX_ATTEMPTS
             row.error_code = failure.code
             if retry:
@@ -205,14 +209,14 @@ class Pipeline:
                 row.status = PENDING
                 row.error_message = f"{failure.message} Trying again in {delay:g} s."
                 row.save()
-                tx.record_progress(row.batch_id, "photo.retrying", [row])
+                tx.record_progress(row.batch_id, "photo.retrying", [row], self.catalogue)
                 photo_id = row.id
                 tx.after_commit(lambda: self.schedule_retry(photo_id, delay))
             else:
                 row.status = ERROR
                 row.error_message = failure.message
                 row.save()
-                tx.record_progress(row.batch_id, "photo.error", [row])
+                tx.record_progress(row.batch_id, "photo.error", [row], self.catalogue)
         return row.status
 
 

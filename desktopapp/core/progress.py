@@ -97,6 +97,21 @@ def photo_payload(photo: Any) -> dict[str, Any]:
         "itemsCount": sum(int(item.get("quantity", 1)) for item in photo.items or []),
         "items": list(photo.items or []),
         "thumbnailUrl": f"/api/photos/{photo.id}/thumbnail" if photo.status == DONE else None,
+        # corrections (desktopapp.inventory.corrections): left out of the inventory by the
+        # user, and what the pipeline found when the user changed the room or the items
+        "excluded": bool(getattr(photo, "excluded", False)),
+        "detected": _detected(photo),
+    }
+
+
+def _detected(photo: Any) -> dict[str, Any] | None:
+    if not getattr(photo, "corrected", False):
+        return None
+    row = photo._row
+    return {
+        "roomType": row.room_type,
+        "roomName": getattr(row, "room_name", None),
+        "items": list(row.items or []),
     }
 
 

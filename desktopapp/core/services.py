@@ -21,6 +21,7 @@ from desktopapp.core.imaging import MAX_PIXELS
 from desktopapp.core.intake import IntakeResult, create_batch
 from desktopapp.core.near_duplicates import NearDuplicateIndex
 from desktopapp.core.pipeline import Pipeline
+from desktopapp.core.review import Review
 from desktopapp.core.store import sweep_incoming
 from desktopapp.inventory import load_app_catalogue, make_analyzer
 from desktopapp.platform.datadir_lock import DataDirLock
@@ -55,8 +56,10 @@ class Core:
             schedule_retry=self._schedule_retry,
             near_duplicates=NearDuplicateIndex(self.db),
             max_pixels=settings.max_pixels or MAX_PIXELS,
+            catalogue=self.catalogue,
         )
         self.queue = tasks.PhotoQueue(self.db, self.pipeline.run)
+        self.review = Review(self.db, self.bus, self.catalogue, self.paths)
         self._model_timer: threading.Timer | None = None
 
     def _schedule_retry(self, photo_id: int, delay: float) -> None:
@@ -124,3 +127,32 @@ class Core:
 
     def snapshot(self, batch_id: int) -> dict[str, Any]:
         return state.snapshot(batch_id, self.catalogue)
+
+    def correct(self, batch_id: int, kind: str, data: Any) -> dict[str, Any]:
+        return self.review.correct(batch_id, kind, data)
+
+    def undo(self, batch_id: int) -> dict[str, Any]:
+        return self.review.undo(batch_id)
+
+    def redo(self, batch_id: int) -> dict[str, Any]:
+        return self.review.redo(batch_id)
+
+    def delete_batch(self, batch_id: int) -> dict[str, int]:
+        removed = self.review.delete_batch(batch_id)
+        self.pipeline.near_duplicates.drop_batch(batch_id)
+        return removed
+
+    def search_catalogue(self, text: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Catalogue items matching `text` in French or English (all of them for "")."""
+        found = self.catalogue.search(text, limit) if text.strip() else list(self.catalogue)
+        return [
+            {
+                "label": item.key,
+                "en": item.en,
+                "fr": item.fr,
+                "unitVolume_m3": round(item.volume_m3, 3),
+                "fragile": item.fragile,
+                "dismountable": item.dismountable,
+            }
+            for item in found[: max(limit, 0) or None]
+        ]

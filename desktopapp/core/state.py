@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from peewee import fn
 
 from desktopapp.core import progress
 from desktopapp.core.db import Batch, Photo, Project
+from desktopapp.inventory import corrections
 from desktopapp.inventory.aggregate import inventory_summary
 from desktopapp.inventory.catalogue import Catalogue
+from desktopapp.inventory.corrections import Correction, RoomEdits
 
 
 class BatchNotFound(LookupError):
@@ -62,22 +66,82 @@ def batch_photos(batch_id: int) -> list[Any]:
     return list(query.order_by(Photo.position).namedtuples())
 
 
+_CORRECTIONS_SQL = "SELECT id, kind, data, undone FROM correction WHERE batch_id = ? ORDER BY id"
+_HAS_CORRECTIONS_SQL = "SELECT 1 FROM correction WHERE batch_id = ? AND undone = 0 LIMIT 1"
+
+
+def all_corrections(batch_id: int) -> list[tuple[Correction, bool]]:
+    """Every correction of the batch in order, with whether it is undone."""
+    rows = Photo._meta.database.execute_sql(_CORRECTIONS_SQL, (batch_id,)).fetchall()
+    return [
+        (Correction(cid, kind, json.loads(data)), bool(undone)) for cid, kind, data, undone in rows
+    ]
+
+
+def has_corrections(batch_id: int) -> bool:
+    """Asked on every photo's journal write: one indexed probe."""
+    rows = Photo._meta.database.execute_sql(_HAS_CORRECTIONS_SQL, (batch_id,)).fetchall()
+    return bool(rows)
+
+
+@dataclass
+class BatchView:
+    """A batch as the user sees it: the pipeline's photos with the corrections replayed."""
+
+    batch: Batch
+    photos: list[Any]
+    edits: RoomEdits
+    done: list[Correction]  # active, in order
+    undone: list[Correction]  # waiting for a redo, oldest first
+
+    def summary(self, catalogue: Catalogue) -> dict[str, Any]:
+        return inventory_summary(self.photos, self.batch.analyzer, catalogue, self.edits)
+
+    def review(self) -> dict[str, Any]:
+        """What the clients show of the corrections: the batch's name and move header, how
+        many corrections hold, and what undo and redo would change."""
+        return {
+            "name": self.edits.name,
+            "header": self.edits.header,
+            "corrections": len(self.done),
+            "undo": _described(self.done[-1]) if self.done else None,
+            "redo": _described(self.undone[0]) if self.undone else None,
+        }
+
+
+def _described(correction: Correction) -> dict[str, Any]:
+    return {"id": correction.id, "kind": correction.kind, "data": dict(correction.data)}
+
+
+def batch_view(batch_id: int, batch: Batch | None = None) -> BatchView:
+    batch = batch or get_batch(batch_id)
+    rows = batch_photos(batch_id)
+    history = all_corrections(batch_id)
+    done = [correction for correction, undone in history if not undone]
+    if not history:
+        return BatchView(batch, rows, RoomEdits(), [], [])
+    photos, edits = corrections.apply(rows, done)
+    return BatchView(batch, photos, edits, done, [c for c, undone in history if undone])
+
+
 def snapshot(batch_id: int, catalogue: Catalogue) -> dict[str, Any]:
     """The full state: the stream's first event, `GET /api/batches/{id}` and `--json`,
-    with volumes from `catalogue` (the core's: the user's overrides applied)."""
-    batch = get_batch(batch_id)
-    photos = batch_photos(batch_id)
-    counts = progress.count_photos(photo.status for photo in photos)
+    with volumes from `catalogue` (the core's: the user's overrides applied) and the
+    user's corrections replayed."""
+    view = batch_view(batch_id)
+    batch = view.batch
+    counts = progress.count_photos(photo.status for photo in view.photos)
     payload = progress.snapshot_payload(
         batch_id,
         counts,
-        (progress.photo_payload(photo) for photo in photos),
-        inventory_summary(photos, batch.analyzer, catalogue),
+        (progress.photo_payload(photo) for photo in view.photos),
+        view.summary(catalogue),
     )
     payload["project"] = batch.project.name
     payload["createdAt"] = batch.created_at
     payload["skipped"] = batch.skipped
     payload["notices"] = batch.notices
+    payload["review"] = view.review()
     return payload
 
 
@@ -99,6 +163,7 @@ def list_batches(limit: int = 200) -> list[dict[str, Any]]:
         )
         for batch_id, status, count in rows:
             tallies.setdefault(batch_id, {})[status] = count
+    names = _batch_names([batch.id for batch in batches])
     listing = []
     for batch in batches:
         counts = progress.counts_from_statuses(tallies.get(batch.id, {}))
@@ -106,6 +171,7 @@ def list_batches(limit: int = 200) -> list[dict[str, Any]]:
             {
                 "batchId": batch.id,
                 "project": batch.project.name,
+                "name": names.get(batch.id),
                 "createdAt": batch.created_at,
                 "status": progress.batch_status(counts),
                 "progress": progress.percent(counts),
@@ -113,3 +179,16 @@ def list_batches(limit: int = 200) -> list[dict[str, Any]]:
             }
         )
     return listing
+
+
+def _batch_names(batch_ids: list[int]) -> dict[int, str]:
+    """The names the user gave batches (their newest `batch.rename` still holding)."""
+    if not batch_ids:
+        return {}
+    marks = ",".join("?" * len(batch_ids))
+    rows = Photo._meta.database.execute_sql(
+        "SELECT batch_id, data FROM correction WHERE kind = 'batch.rename' AND undone = 0 "
+        f"AND batch_id IN ({marks}) ORDER BY id",
+        tuple(batch_ids),
+    ).fetchall()
+    return {batch_id: json.loads(data)["name"] for batch_id, data in rows}

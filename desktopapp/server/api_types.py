@@ -51,6 +51,16 @@ class ServerApi:
     the cache); raises queries.PhotoNotFound."""
     uploads_dir: Path
     """Browser uploads land in <uploads_dir>/<random>/<name>."""
+    correct: Callable[[int, str, Any], dict[str, Any]]
+    """(batch id, kind, data) → review state; raises state.BatchNotFound, CorrectionError."""
+    undo: Callable[[int], dict[str, Any]]
+    """batch id → review state; raises review.NothingToUndo, state.BatchNotFound."""
+    redo: Callable[[int], dict[str, Any]]
+    """batch id → review state; raises review.NothingToUndo, state.BatchNotFound."""
+    delete_batch: Callable[[int], dict[str, int]]
+    """batch id → what was removed; raises state.BatchNotFound."""
+    search_catalogue: Callable[[str, int], list[dict[str, Any]]]
+    """(text, limit) → catalogue items matching it in French or English."""
     version: str = __version__
 
     @classmethod
@@ -67,4 +77,9 @@ class ServerApi:
             thumbnail=partial(queries.thumbnail, core.paths),
             preview=partial(queries.preview, core.paths),
             uploads_dir=core.paths.uploads,
+            correct=core.correct,
+            undo=core.undo,
+            redo=core.redo,
+            delete_batch=core.delete_batch,
+            search_catalogue=core.search_catalogue,
         )

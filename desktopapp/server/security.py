@@ -188,7 +188,7 @@ def security_middlewares(
                 405,
                 "method_not_allowed",
                 "PhotoLot does not answer cross-origin requests.",
-                headers={hdrs.ALLOW: "GET, HEAD, POST"},
+                headers={hdrs.ALLOW: "GET, HEAD, POST, DELETE"},
             )
         return await handler(request)
 

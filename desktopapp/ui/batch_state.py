@@ -29,6 +29,7 @@ META_KEYS = {
     "createdAt": "created_at",
     "skipped": "skipped",
     "notices": "notices",
+    "review": "review",  # the batch's name, move header, undo / redo (corrections)
 }
 
 
@@ -105,6 +106,7 @@ class BatchState:
     created_at: Any = None
     skipped: list[Any] = field(default_factory=list)
     notices: list[Any] = field(default_factory=list)
+    review: dict[str, Any] = field(default_factory=dict)
     has_snapshot: bool = False
     photos: dict[Any, dict[str, Any]] = field(default_factory=dict)
     order: list[Any] = field(default_factory=list)
@@ -141,6 +143,7 @@ class BatchState:
             "createdAt": self.created_at,
             "skipped": list(self.skipped),
             "notices": list(self.notices),
+            "review": dict(self.review),
         }
 
     # -- merging --------------------------------------------------------------------

@@ -201,7 +201,7 @@ class LiveInventory:
 
     @staticmethod
     def _entry(photo: Mapping[str, Any] | None) -> _Entry | None:
-        if photo is None or photo.get("status") != "DONE":
+        if photo is None or photo.get("status") != "DONE" or photo.get("excluded"):
             return None
         if photo.get("duplicateOf") is not None:
             return room_key(photo), None  # the same shot again: it repeats its original
@@ -253,6 +253,8 @@ class LiveInventory:
             "totalPackedVolume": round(sum(room["packedVolume_m3"] for room in rooms), 3),
             "rooms": rooms,
             "analyzer": analyzer,
+            "handAddedItems": 0,
+            "handRemovedItems": 0,
             "unknownLines": sum(room["unknownLines"] for room in rooms),
         }
 
@@ -276,6 +278,15 @@ class LiveInventory:
         }
 
     def _line(self, label: str, quantity: int, photo_id: Any) -> dict[str, Any]:
+        # The live view only fills the wait of a batch nobody corrected: a corrected batch's
+        # events carry the server's summary, which the window then shows as it came.
+        same = {
+            "detectedQuantity": quantity,
+            "source": "detected",
+            "notMoving": None,
+            "packedBy": "mover",
+            "custom": False,
+        }
         info = self._book.get(label)
         if info is None:
             words = label_words(label)
@@ -284,6 +295,7 @@ class LiveInventory:
                 "en": words,
                 "fr": words,
                 "quantity": quantity,
+                **same,
                 "unitVolume_m3": None,
                 "volume_m3": None,
                 "packedVolume_m3": None,
@@ -298,6 +310,7 @@ class LiveInventory:
             "en": info.en,
             "fr": info.fr,
             "quantity": quantity,
+            **same,
             "unitVolume_m3": round(info.unit_volume, 3),
             "volume_m3": round(info.unit_volume * moving, 3),
             "packedVolume_m3": round(info.unit_packed * moving, 3),

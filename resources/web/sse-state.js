@@ -11,7 +11,7 @@
 
   var FINAL = { COMPLETED: true, PARTIAL: true, FAILED: true };
   var COUNT_KEYS = ["queued", "processing", "completed", "failed", "total"];
-  var META_KEYS = ["project", "createdAt", "skipped", "notices"];
+  var META_KEYS = ["project", "createdAt", "skipped", "notices", "review"];
 
   function create(batchId) {
     return {
@@ -26,6 +26,7 @@
       createdAt: null,
       skipped: [],
       notices: [],
+      review: {}, // the batch's name, move header, undo / redo (corrections)
       hasSnapshot: false
     };
   }

@@ -1,0 +1,112 @@
+"""The review API: corrections, undo, redo, deleting a batch, and the catalogue to pick from.
+
+    POST   /api/batches/{id}/corrections  {"kind": "room.rename", "room": {...}, "name": "…"}
+    POST   /api/batches/{id}/undo | /redo
+    DELETE /api/batches/{id}
+    GET    /api/catalogue?q=chaise&limit=20
+
+A correction answers 201 with the batch's review state and corrected inventory; every
+client following the batch gets the same in one stream event. Bad input is a 400 that
+says what is wrong, and nothing is stored (desktopapp.inventory.corrections).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from desktopapp.core.review import CorrectionError, NothingToUndo
+from desktopapp.core.state import BatchNotFound
+from desktopapp.server.context import context, parse_id
+from desktopapp.server.errors import ApiError
+
+MAX_QUERY_CHARS = 100
+MAX_CATALOGUE_LIMIT = 200
+# a correction's error code → its HTTP status (anything else is a 400)
+_STATUS = {"room_not_found": 404, "photo_not_analysed": 409}
+
+
+def _not_found(batch_id: int) -> ApiError:
+    return ApiError(404, "batch_not_found", f"There is no batch {batch_id}.")
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    ctx = context(request)
+    if request.content_length and request.content_length > ctx.limits.max_json_bytes:
+        raise ApiError(413, "too_large", "The request body is larger than PhotoLot accepts.")
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ApiError(400, "bad_json", "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", 'Send a JSON object: {"kind": ..., ...}.')
+    return body
+
+
+async def correct(request: web.Request) -> web.Response:
+    ctx = context(request)
+    batch_id = parse_id(request.match_info["batch_id"])
+    body = await _body(request)
+    kind = body.pop("kind", None)
+    if not isinstance(kind, str):
+        raise ApiError(400, "bad_kind", 'Say which correction: "kind", e.g. "room.rename".')
+    try:
+        result = await ctx.run(ctx.api.correct, batch_id, kind, body)
+    except BatchNotFound:
+        raise _not_found(batch_id) from None
+    except CorrectionError as exc:
+        raise ApiError(_STATUS.get(exc.code, 400), exc.code, exc.message) from None
+    return web.json_response(result, status=201)
+
+
+async def undo(request: web.Request) -> web.Response:
+    return await _step(request, "undo")
+
+
+async def redo(request: web.Request) -> web.Response:
+    return await _step(request, "redo")
+
+
+async def _step(request: web.Request, which: str) -> web.Response:
+    ctx = context(request)
+    batch_id = parse_id(request.match_info["batch_id"])
+    action = ctx.api.undo if which == "undo" else ctx.api.redo
+    try:
+        result = await ctx.run(action, batch_id)
+    except BatchNotFound:
+        raise _not_found(batch_id) from None
+    except NothingToUndo as exc:
+        raise ApiError(409, f"nothing_to_{which}", str(exc)) from None
+    return web.json_response(result)
+
+
+async def delete_batch(request: web.Request) -> web.Response:
+    ctx = context(request)
+    batch_id = parse_id(request.match_info["batch_id"])
+    try:
+        removed = await ctx.run(ctx.api.delete_batch, batch_id)
+    except BatchNotFound:
+        raise _not_found(batch_id) from None
+    return web.json_response({"deleted": batch_id, **removed})
+
+
+async def catalogue(request: web.Request) -> web.Response:
+    ctx = context(request)
+    text = request.query.get("q", "")
+    if len(text) > MAX_QUERY_CHARS:
+        raise ApiError(400, "bad_query", f'"q" must be at most {MAX_QUERY_CHARS} characters.')
+    raw_limit = request.query.get("limit", "20")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_CATALOGUE_LIMIT:
+        raise ApiError(400, "bad_limit", f'"limit" must be 1 to {MAX_CATALOGUE_LIMIT}.')
+    items = await ctx.run(ctx.api.search_catalogue, text, int(raw_limit))
+    return web.json_response({"items": items})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/api/batches/{batch_id}/corrections", correct)
+    app.router.add_post("/api/batches/{batch_id}/undo", undo)
+    app.router.add_post("/api/batches/{batch_id}/redo", redo)
+    app.router.add_delete("/api/batches/{batch_id}", delete_batch)
+    app.router.add_get("/api/catalogue", catalogue)
