@@ -150,6 +150,32 @@ def test_complete_closes_and_never_reconnects(qtbot, server):
     assert client.connection == Connection.FINISHED and len(server.requests) == 1
 
 
+def test_a_following_client_takes_corrections_after_complete_and_resumes_quietly(qtbot, server):
+    final = payload(7, [photo(1, "DONE")], "COMPLETED", 100)
+    final.pop("photos")
+    renamed = payload(7, [photo(1, "DONE", roomName="Séjour")], "COMPLETED", 100)
+    renamed["review"] = {"name": "Durand", "undo": {"kind": "room.rename"}}
+    server.respond(
+        stream(
+            sse("progress", payload(7, [photo(1, "DONE")], "COMPLETED", 100, snapshot=True), id=3),
+            sse("complete", final),
+            sse("progress", renamed, id=9),
+            close=True,  # then the stream ends (a timeout, a network blip): resume quietly
+        ),
+        stream(sse("ping", {"timestamp": 1}), close=False),
+    )
+    client = make_client(qtbot, server, follow=True)
+    completions = []
+    client.completed.connect(completions.append)
+    client.start()
+    qtbot.waitUntil(lambda: len(server.requests) == 2, timeout=5000)
+    assert server.requests[0].path.endswith("/stream?follow=1")
+    assert server.requests[1].header("Last-Event-ID") == "9"
+    assert client.state.photos[1]["roomName"] == "Séjour"
+    assert client.state.review["name"] == "Durand"
+    assert client.connection == Connection.FINISHED and len(completions) == 1
+
+
 def test_timeout_event_reconnects_at_once(qtbot, server):
     server.respond(
         stream(

@@ -66,7 +66,8 @@ class MainWindow(QMainWindow):
         self._waiting_drops: list[list[str]] = []  # forwarded while a batch was being made
         self.thumbnails = ThumbnailLoader(api, parent=self)
         self.monitor = BatchMonitor(
-            client_factory or (lambda batch_id: SseClient(api.base_url, api.token, batch_id)),
+            client_factory
+            or (lambda batch_id: SseClient(api.base_url, api.token, batch_id, follow=True)),
             self,
         )
         # history rows follow their batches at most every 100 ms (Throttle's docstring)

@@ -13,8 +13,10 @@ Reconnection: `Last-Event-ID` is sent on every reconnect, so the server replays 
 what was missed. Backoff is exponential with jitter (1 s → 30 s, the server's `retry:`
 sets the base, a 429's `Retry-After` is honoured); after 5 failed attempts the client
 stops in the "error" state until `retry()`. A `timeout` event reconnects at once;
-after `complete` it never reconnects. A watchdog aborts a connection silent for 45 s
-(the server pings every 15 s) and reconnects.
+after `complete` it never reconnects, unless it `follow`s the batch (the window does):
+then the stream stays open after `complete` (`?follow=1`) and the mover's corrections keep
+arriving; the client stays FINISHED and reconnects quietly when that stream ends. A
+watchdog aborts a connection silent for 45 s (the server pings every 15 s) and reconnects.
 
 `stateChanged` carries {"full", "added", "changed", "removed", "statusChanged",
 "summaryChanged", "previousStatus", "status", "progress", "counts"}; the photos
@@ -80,9 +82,11 @@ class SseClient(QObject):
         rand: Callable[[], float] = random.random,
         clock: Callable[[], datetime] = datetime.now,
         network: QNetworkAccessManager | None = None,
+        follow: bool = False,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self.follow = follow
         self.base_url = base_url.rstrip("/")
         self.batch_id = batch_id
         self._token = token
@@ -213,6 +217,8 @@ class SseClient(QObject):
             headers["Last-Event-ID"] = self._parser.last_event_id
         self.connect_log = [*self.connect_log[-19:], self._parser.last_event_id]
         url = f"{self.base_url}/api/batches/{self.batch_id}/stream"
+        if self.follow:
+            url += "?follow=1"
         request = make_request(url, self._token, headers)
         request.setTransferTimeout(0)  # the watchdog decides when silence is too long
         self._parser.reset_stream()
@@ -226,7 +232,10 @@ class SseClient(QObject):
         reply.metaDataChanged.connect(self._on_meta_data)
         reply.readyRead.connect(self._on_ready_read)
         reply.finished.connect(self._on_finished)
-        self._set_connection(Connection.RECONNECTING if self._attempt else Connection.CONNECTING)
+        if self._connection != Connection.FINISHED:  # following a finished batch: quietly
+            self._set_connection(
+                Connection.RECONNECTING if self._attempt else Connection.CONNECTING
+            )
         self._watchdog.start()
 
     def _drop_reply(self) -> None:
@@ -255,7 +264,8 @@ class SseClient(QObject):
             self._announced = True
             self._attempt = 0
             self._set_error(None, None)
-            self._set_connection(Connection.LIVE)
+            if self._connection != Connection.FINISHED:
+                self._set_connection(Connection.LIVE)
 
     @Slot()
     def _on_ready_read(self) -> None:
@@ -292,7 +302,8 @@ class SseClient(QObject):
                 self._last_update = self._clock()
                 if event.type == "complete":
                     final = payload
-                    break
+                    if not self.follow:
+                        break
             elif event.type == "timeout":
                 reconnect_now = True
                 break
@@ -319,7 +330,9 @@ class SseClient(QObject):
             return
         self._reply = None
         reply.deleteLater()
-        if self._connection in (Connection.FINISHED, Connection.ERROR):
+        if self._connection == Connection.ERROR or (
+            self._connection == Connection.FINISHED and not self.follow
+        ):
             return
         self._watchdog.stop()
         if self._announced:
@@ -360,15 +373,21 @@ class SseClient(QObject):
             return
         self.scheduled_delay_ms = delay
         self._reconnect_timer.start(delay)
-        self._set_connection(Connection.RECONNECTING)
+        if self._connection != Connection.FINISHED:
+            self._set_connection(Connection.RECONNECTING)
 
     def _finish(self) -> None:
-        self._watchdog.stop()
-        self._reconnect_timer.stop()
-        self._drop_reply()
         self._attempt = 0
         self._set_error(None, None)
-        self._set_connection(Connection.FINISHED)
+        if self.follow:  # the stream stays open for corrections; `completed` only once
+            if self._connection == Connection.FINISHED:
+                return
+            self._set_connection(Connection.FINISHED)
+        else:
+            self._watchdog.stop()
+            self._reconnect_timer.stop()
+            self._drop_reply()
+            self._set_connection(Connection.FINISHED)
         summary = {key: value for key, value in self._state.as_dict().items() if key != "photos"}
         self.completed.emit(summary)
 

@@ -137,8 +137,9 @@
 
   /** The stream's URL; a new EventSource made by the page carries the last id in the query. */
   function streamUrl(batchId, lastEventId) {
-    var url = "/api/batches/" + encodeURIComponent(batchId) + "/stream";
-    if (lastEventId) url += "?lastEventId=" + encodeURIComponent(lastEventId);
+    // follow=1: a finished batch's stream stays open, for the corrections made later
+    var url = "/api/batches/" + encodeURIComponent(batchId) + "/stream?follow=1";
+    if (lastEventId) url += "&lastEventId=" + encodeURIComponent(lastEventId);
     return url;
   }
 

@@ -4,6 +4,10 @@
     snapshot (or the journal replayed after Last-Event-ID) → live journal rows →
     complete | timeout | error, then close;   `ping` after silence.
 
+With `?follow=1` (the window and the batch page) a finished batch's stream stays open
+after `complete`: the mover's corrections (journal rows like any other) keep arriving as
+`progress` events until the client leaves or `timeout`.
+
 Each stream has its own task, `_Stream`. It writes the opening (retry, snapshot or
 replay), then goes *live* on the hub: while live, the hub's feed for the batch writes
 the new journal rows to it, one read and one encoding per page for all the batch's
@@ -101,7 +105,7 @@ async def stream_handler(request: web.Request) -> web.StreamResponse:
         )
         await response.prepare(request)
         subscription.response = response
-        stream = _Stream(ctx, response, subscription)
+        stream = _Stream(ctx, response, subscription, follow=request.query.get("follow") == "1")
         stream.opening = opening
         del opening  # the stream drops the snapshot once written: idle streams stay small
         async with response:  # on the way out, however: stop_streaming() and wait()
@@ -162,8 +166,11 @@ class _Stream:
         ctx: ServerContext,
         response: PhotoLotEventStream,
         subscription: Subscription,
+        *,
+        follow: bool = False,
     ) -> None:
         self.ctx = ctx
+        self.follow = follow  # stay after `complete`: corrections come later
         self.config = ctx.stream
         self.response = response
         self.subscription = subscription
@@ -199,8 +206,9 @@ class _Stream:
         del opening
         await self._write(first_chunk)
         del first_chunk
-        if final:
+        if final and not self.follow:
             return
+        completed = final  # `complete` was written (a following stream goes on)
         must_read = resumed  # a replay: the rows after the client's id, by this task
         check_final = resumed  # after a resume the current status is unknown: check it once
         check_batch = False
@@ -213,6 +221,8 @@ class _Stream:
                 if await self.ctx.run(self.ctx.api.head_id, self.batch_id) > subscription.cursor:
                     must_read = True
                     continue
+            if check_final and completed:
+                check_final = False
             if check_final:
                 check = await self.ctx.page_reads.shared(
                     ("final", self.batch_id, subscription.cursor),
@@ -223,7 +233,9 @@ class _Stream:
                     continue
                 if check.complete is not None:
                     await self._write(check.complete)
-                    return
+                    if not self.follow:
+                        return
+                    completed = True
                 check_final = False
             handback = await self._wait(deadline)
             if handback is None:
