@@ -396,3 +396,48 @@ def test_deleting_a_batch_removes_its_files_but_not_those_another_batch_uses(
         assert core.snapshot(second)["status"] == "COMPLETED"  # the other batch is whole
     finally:
         assert core.stop(timeout=30)
+
+
+def test_a_photos_detected_items_relabelled_recounted_and_removed(core) -> None:
+    """The real detector on a real photo: what it saw stays beside what the mover says."""
+    home = Path(__file__).resolve().parents[2] / "shared/corpus/photos/shandutta__homematch-v2"
+    batch_id = core.create_batch([home / "mock-home-1.jpg"]).batch_id
+    snap = wait_until_final(core, batch_id, timeout=120)
+    (photo,) = snap["photos"]
+    seen = {item["label"] for item in photo["items"]}
+    assert "sofa" in seen
+    room = snap["inventorySummary"]["rooms"][0]
+    key = {"roomType": room["roomType"], "roomName": room["roomName"]}
+    sofa = line_of(snap["inventorySummary"], key, "sofa")
+    assert (sofa["source"], sofa["detectedQuantity"]) == ("detected", sofa["quantity"])
+    before = snap["inventorySummary"]["totalVolume"]
+
+    core.correct(
+        batch_id, "photo.relabel", {"photoId": photo["id"], "label": "sofa", "to": "armchair"}
+    )
+    s = summary(core, batch_id)
+    armchair = line_of(s, key, "armchair")
+    assert armchair["quantity"] == sofa["quantity"] and armchair["detectedQuantity"] == 0
+    assert all(line["label"] != "sofa" for line in room_of(s, key)["items"])
+    assert s["totalVolume"] == round(before - sofa["quantity"] * (1.416 - 0.283), 3)
+    corrected = core.snapshot(batch_id)["photos"][0]
+    assert corrected["detected"]["items"] == photo["items"]  # the detector's result, kept
+    relabelled = [i for i in corrected["items"] if i["label"] == "armchair"]
+    assert relabelled and all(i["relabeledFrom"] == "sofa" and "box" in i for i in relabelled)
+
+    core.correct(
+        batch_id, "photo.item", {"photoId": photo["id"], "label": "armchair", "quantity": 4}
+    )
+    assert line_of(summary(core, batch_id), key, "armchair")["quantity"] == 4
+    core.correct(
+        batch_id, "photo.item", {"photoId": photo["id"], "label": "armchair", "quantity": 0}
+    )
+    s = summary(core, batch_id)
+    assert all(line["label"] != "armchair" for line in room_of(s, key)["items"])
+    assert s["totalVolume"] == round(before - sofa["quantity"] * 1.416, 3)
+    assert s["handRemovedItems"] == sofa["quantity"]  # the detector's sofa, gone by hand
+    with pytest.raises(CorrectionError) as raised:
+        core.correct(
+            batch_id, "photo.relabel", {"photoId": photo["id"], "label": "sofa", "to": "bed"}
+        )
+    assert raised.value.code == "item_not_in_photo"
