@@ -1,15 +1,15 @@
 """The report's numbers and names, computed from a batch's full state (`state.snapshot`).
 
-Estimated cartons: one standard 0.05 m³ carton (about 55 × 35 × 27 cm) per 0.05 m³ of
-packed volume of the moved items whose unit volume is at most 0.06 m³ (the small things a
-mover boxes: dishes, books, vases, lamps; the same threshold as the packing rule's +10 %),
-rounded up. Vehicle: from the batch's packed volume, by the thresholds in `TRUCKS`.
+Estimated cartons: see `estimated_cartons`. Vehicle: from the batch's packed volume, by the
+thresholds in `TRUCKS`. Items that are not moving (built in, or marked sold, given away or
+staying) are listed but count in no total: the summary gives them no volume.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from desktopapp.report.strings import ERRORS_FR, ROOMS, STRINGS
@@ -44,12 +44,30 @@ def integer(value: int, lang: str) -> str:
     return number(value, lang, 0)
 
 
+def carton_line(item: dict[str, Any]) -> bool:
+    """Whether the mover boxes this line: a small item (unit volume ≤ `SMALL_ITEM_M3`) that
+    moves and that the mover packs."""
+    return (
+        not item.get("builtIn")
+        and not item.get("notMoving")
+        and item.get("packedBy", "mover") != "customer"
+        and float(item.get("unitVolume_m3") or 0.0) <= SMALL_ITEM_M3
+    )
+
+
 def estimated_cartons(summary: dict[str, Any]) -> int:
+    """The cartons the mover brings and fills: one standard 0.05 m³ carton (about
+    55 × 35 × 27 cm) per 0.05 m³ of packed volume of the small moved items (unit volume at
+    most 0.06 m³: dishes, books, vases, lamps; the same threshold as the packing rule's
+    +10 %), rounded up. Items the customer packs (`packedBy: "customer"`) are not counted:
+    the customer brings their own boxes; their packed volume still counts in the packed
+    volume and the vehicle. Items not moving have no volume. (The report's footnote,
+    strings "cartonsRule", says the same.)"""
     packed = sum(
         float(item.get("packedVolume_m3") or 0.0)
         for room in summary.get("rooms") or []
         for item in room.get("items") or []
-        if not item.get("builtIn") and float(item.get("unitVolume_m3") or 0.0) <= SMALL_ITEM_M3
+        if carton_line(item)
     )
     # round() first: 0.15 / 0.05 is 3.0000000000000004 in floating point
     return math.ceil(round(packed / CARTON_M3, 6))
@@ -80,12 +98,38 @@ def room_key(room_type: str | None, room_name: str | None) -> tuple[str, str | N
 
 
 def photos_by_room(photos: Iterable[dict[str, Any]]) -> dict[tuple[str, str | None], list[int]]:
+    """The DONE photos of each room (corrected room), those the user excluded left out."""
     rooms: dict[tuple[str, str | None], list[int]] = {}
     for photo in photos:
-        if photo.get("status") == "DONE":
+        if photo.get("status") == "DONE" and not photo.get("excluded"):
             key = room_key(photo.get("roomType"), photo.get("roomName"))
             rooms.setdefault(key, []).append(int(photo["id"]))
     return rooms
+
+
+def excluded_photos(photos: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [photo for photo in photos if photo.get("excluded")]
+
+
+def not_moving_count(summary: dict[str, Any]) -> int:
+    """How many items are listed as not moving (sold, given away, staying)."""
+    return sum(
+        int(item.get("quantity") or 0)
+        for room in summary.get("rooms") or []
+        for item in room.get("items") or []
+        if item.get("notMoving")
+    )
+
+
+def move_date(value: str | None, lang: str) -> str:
+    """The header's "YYYY-MM-DD" in the report's way ("14/07/2025" in French)."""
+    if not value:
+        return ""
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        return str(value)
+    return day.strftime(STRINGS[lang]["dayFormat"])
 
 
 def item_name(item: dict[str, Any], lang: str) -> str:

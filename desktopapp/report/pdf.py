@@ -6,6 +6,13 @@ Sans (resources/fonts, its licence beside it), subset into the file: accents, "m
 Latin, Greek or Cyrillic name print as they are. Every text is drawn as plain text: a
 name with HTML or Markdown in it prints literally.
 
+The report shows the batch as the mover corrected it (`snapshot["review"]`, the corrected
+photos and `inventorySummary`): the batch's name as the title when it has one, the move's
+header (customer, addresses, date, floors and lifts, notes; an empty field prints nothing),
+the totals with the corrections counted, then each room (photos the user excluded are in
+none; a room with only items added by hand is listed too) with its item lines, the lines
+added or changed by hand marked, then the failed and the excluded photos.
+
 Photos appear as their 320 px thumbnails made smaller again (at most `THUMB_PX` px,
 JPEG quality `THUMB_QUALITY`, a few KB each), at most `THUMBS_PER_ROOM` per room: a
 1,000-photo batch stays a few MB.
@@ -36,9 +43,12 @@ THUMB_QUALITY = 70
 THUMBS_PER_ROOM = 8
 THUMB_W, THUMB_H, THUMB_GAP = 20.0, 15.0, 2.5  # mm
 MARGIN = 15.0  # mm
-# Item table: item, quantity, unit volume, handling, packed volume (mm; 180 in all)
-COLUMNS = (70.0, 14.0, 24.0, 48.0, 24.0)
-ROW_H = 5.6
+# Item table: item, quantity, unit volume, handling, source, packed volume (mm; 180 in all)
+COLUMNS = (52.0, 12.0, 18.0, 56.0, 23.0, 19.0)
+ROW_H = 5.6  # the head row, and a body row of one line
+LINE_H = 3.9  # a body row's line (names and handling wrap)
+ROW_PAD = 0.85  # above and below a body row's text
+MAX_LINES = 4  # a longer name is cut with "…"
 INK = (33, 37, 41)
 MUTED = (108, 117, 125)
 GREYED = (160, 164, 168)
@@ -157,25 +167,103 @@ def render_pdf(
     words = STRINGS[lang]
     generated = (generated_at or datetime.now()).strftime(words["dateFormat"])
     pdf = _Document(lang, generated)
-    pdf.set_title(f"{words['title']} — {snapshot.get('project') or ''}")
+    name = (snapshot.get("review") or {}).get("name")
+    pdf.set_title(name or f"{words['title']} — {snapshot.get('project') or ''}")
     pdf.add_page()
     _header(pdf, snapshot)
+    _move(pdf, snapshot)
     _totals(pdf, snapshot)
     _rooms(pdf, snapshot, _ThumbnailCache(thumbnails))
     _failed(pdf, snapshot)
+    _excluded(pdf, snapshot)
     return bytes(pdf.output())
 
 
 def _header(pdf: _Document, snapshot: dict[str, Any]) -> None:
     words = STRINGS[pdf.lang]
+    name = (snapshot.get("review") or {}).get("name")
+    title = f"{words['title']} — {snapshot.get('project') or ''}"
     pdf.style(18, bold=True)
-    pdf.paragraph(8.5, f"{words['title']} — {snapshot.get('project') or ''}")
+    pdf.paragraph(8.5, name or title)
     pdf.ln(1)
     pdf.style(10, color=MUTED)
+    if name:
+        pdf.paragraph(5, title)
     batch = words["batch"].replace("{id}", str(snapshot.get("batchId")))
     date = words["date"].replace("{date}", _date(snapshot.get("createdAt"), pdf.lang))
     pdf.paragraph(5, f"{batch} · {date}")
     pdf.ln(4)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _move(pdf: _Document, snapshot: dict[str, Any]) -> None:
+    """The move's header, as the mover typed it; fields left empty print nothing."""
+    words, lang = STRINGS[pdf.lang], pdf.lang
+    header = (snapshot.get("review") or {}).get("header") or {}
+    customer = _text(header.get("customer"))
+    date = figures.move_date(_text(header.get("date")), lang)
+    notes = _text(header.get("notes"))
+    sides = []
+    for end, label in (("from", words["from"]), ("to", words["to"])):
+        address = _text(header.get(f"{end}Address"))
+        floor = _text(header.get(f"{end}Floor"))
+        lift = header.get(f"{end}Lift")
+        access = [words["floor"].replace("{floor}", floor)] if floor else []
+        if lift is not None:
+            access.append(words["lift.yes" if lift else "lift.no"])
+        if address or access:
+            sides.append((label, address, " · ".join(access)))
+    if not (customer or date or notes or sides):
+        return
+    top, page = pdf.get_y(), pdf.page_no()
+    pdf.style(8, bold=True, color=ACCENT)
+    pdf.cell(0, 4, words["move"].upper(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(0.8)
+    half = pdf.epw / 2
+    for row in _pairs(
+        [(words["customer"], customer, "")] if customer else [],
+        [(words["moveDate"], date, "")] if date else [],
+    ) + _pairs(sides[:1], sides[1:]):
+        y, bottom = pdf.get_y(), pdf.get_y()
+        for column, (label, value, detail) in enumerate(row):
+            if not label:
+                continue
+            pdf.set_xy(pdf.l_margin + column * half, y)
+            pdf.style(7.5, color=MUTED)
+            pdf.cell(half - 4, 3.6, label, new_x=XPos.LEFT, new_y=YPos.NEXT)
+            if value:
+                pdf.style(9.5, bold=True)
+                pdf.multi_cell(half - 4, 4.4, value, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+            if detail:
+                pdf.style(8.5)
+                pdf.multi_cell(half - 4, 4.2, detail, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+            bottom = max(bottom, pdf.get_y())
+        pdf.set_xy(pdf.l_margin, bottom + 1.5)
+    if notes:
+        pdf.style(7.5, color=MUTED)
+        pdf.cell(0, 3.6, words["notes"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.style(8.5)
+        for line in notes.split("\n"):
+            pdf.paragraph(4.2, line or " ")
+        pdf.ln(1.5)
+    if pdf.page_no() == page:  # an accent rule beside the block (when it fits one page)
+        pdf.set_draw_color(*ACCENT)
+        pdf.set_line_width(0.6)
+        pdf.line(pdf.l_margin - 2.5, top + 0.5, pdf.l_margin - 2.5, pdf.get_y() - 1.5)
+        pdf.set_line_width(0.2)
+    pdf.ln(3)
+
+
+def _pairs(left: list[Any], right: list[Any]) -> list[list[Any]]:
+    """Two lists of (label, value, detail) side by side, a blank where one is shorter."""
+    blank = ("", "", "")
+    return [
+        [left[i] if i < len(left) else blank, right[i] if i < len(right) else blank]
+        for i in range(max(len(left), len(right)))
+    ]
 
 
 def _totals(pdf: _Document, snapshot: dict[str, Any]) -> None:
@@ -189,6 +277,14 @@ def _totals(pdf: _Document, snapshot: dict[str, Any]) -> None:
         .replace("{failed}", figures.integer(int(counts.get("failed") or 0), lang))
         .replace("{total}", figures.integer(int(counts.get("total") or 0), lang))
     )
+    hand = ", ".join(
+        (
+            _count(words, "handAdded", int(summary.get("handAddedItems") or 0), lang),
+            _count(words, "handRemoved", int(summary.get("handRemovedItems") or 0), lang),
+        )
+    )
+    excluded = len(figures.excluded_photos(snapshot.get("photos") or []))
+    not_moving = figures.not_moving_count(summary)
     cells = [
         (words["items"], figures.integer(int(summary.get("totalItems") or 0), lang)),
         (words["volume"], figures.volume(summary.get("totalVolume"), lang)),
@@ -196,10 +292,16 @@ def _totals(pdf: _Document, snapshot: dict[str, Any]) -> None:
         (words["cartons"], figures.integer(figures.estimated_cartons(summary), lang)),
         (words["truck"], figures.truck_class(packed, lang)),
         (words["photos"], photos),
+        (words["hand"], hand),
+        (words["notMovingTotal"], figures.integer(not_moving, lang)),
+        (words["excluded"], figures.integer(excluded, lang)),
     ]
     top, width = pdf.get_y(), pdf.epw
     column = width / 3
-    height = 2 * 14 + 5
+    height = 7 + 3 * 12 + 1
+    if pdf.room_left() < height + 20:
+        pdf.add_page()
+        top = pdf.get_y()
     pdf.set_fill_color(*BOX_FILL)
     pdf.set_draw_color(*HEAD_FILL)
     pdf.rect(pdf.l_margin, top, width, height, style="DF")
@@ -208,7 +310,7 @@ def _totals(pdf: _Document, snapshot: dict[str, Any]) -> None:
     pdf.cell(0, 4, words["totals"].upper())
     for index, (label, value) in enumerate(cells):
         x = pdf.l_margin + 3 + (index % 3) * column
-        y = top + 7 + (index // 3) * 13
+        y = top + 7 + (index // 3) * 12
         pdf.set_xy(x, y)
         pdf.style(8, color=MUTED)
         pdf.line_cell(column - 4, 4, label)
@@ -219,6 +321,7 @@ def _totals(pdf: _Document, snapshot: dict[str, Any]) -> None:
     pdf.style(7, color=MUTED)
     pdf.paragraph(3.4, words["cartonsRule"])
     pdf.paragraph(3.4, words["truckRule"])
+    pdf.paragraph(3.4, words["marksRule"])
     pdf.ln(5)
 
 
@@ -254,7 +357,8 @@ def _room(
     pdf.style(11.5, bold=True)
     pdf.line_cell(pdf.epw, 6, figures.room_display_name(room, lang))
     pdf.ln(6)
-    photos = _count(words, "photoCount", int(room.get("photos") or 0), lang)
+    count = int(room.get("photos") or 0)
+    photos = _count(words, "photoCount", count, lang) if count else words["noPhotoRoom"]
     line = (
         words["roomLine"]
         .replace("{photos}", photos)
@@ -299,20 +403,69 @@ def _thumbnail_row(pdf: _Document, photo_ids: list[int], cache: _ThumbnailCache)
 
 def _count(words: dict[str, str], key: str, n: int, lang: str) -> str:
     """1 photo, 3 photos (in French 0 and 1 are singular)."""
-    if n == 1 or (lang == "fr" and n == 0):
-        return words[f"{key}.one"]
-    return words[f"{key}.many"].replace("{n}", figures.integer(n, lang))
+    form = "one" if n == 1 or (lang == "fr" and n == 0) else "many"
+    return words[f"{key}.{form}"].replace("{n}", figures.integer(n, lang))
 
 
 def _table_head(pdf: _Document) -> None:
     words = STRINGS[pdf.lang]
     pdf.set_fill_color(*HEAD_FILL)
     pdf.style(7.5, bold=True, color=MUTED)
-    heads = ("col.item", "col.quantity", "col.unit", "col.handling", "col.packed")
-    aligns = ("L", "R", "R", "L", "R")
-    for width, key, align in zip(COLUMNS, heads, aligns, strict=True):
+    heads = ("col.item", "col.quantity", "col.unit", "col.handling", "col.source", "col.packed")
+    for width, key, align in zip(COLUMNS, heads, ALIGNS, strict=True):
         pdf.line_cell(width, ROW_H, words[key], align=align, fill=True)
     pdf.ln(ROW_H)
+
+
+ALIGNS = ("L", "R", "R", "L", "L", "R")
+WRAPPED = (0, 3)  # the columns whose text wraps (name, handling); the others are cut to fit
+
+
+def _handling(item: dict[str, Any], words: dict[str, str]) -> str:
+    if item.get("builtIn"):
+        return words["flag.builtIn"]
+    flags = []
+    if item.get("notMoving"):
+        flags.append(words.get(f"notMoving.{item['notMoving']}", str(item["notMoving"])))
+    flags += [words[f"flag.{flag}"] for flag in ("fragile", "dismountable") if item.get(flag)]
+    if item.get("packedBy") == "customer":
+        flags.append(words["flag.customer"])
+    return ", ".join(flags)
+
+
+def _source(item: dict[str, Any], words: dict[str, str], lang: str) -> str:
+    """ "" for a line as detected; "main" / "hand" for one added by hand; with the detector's
+    count beside it when the hand changed a count the detector gave."""
+    source = item.get("source") or "detected"
+    if source == "hand":
+        return words["source.hand"]
+    if source == "corrected":
+        detected = figures.integer(int(item.get("detectedQuantity") or 0), lang)
+        return words["source.corrected"].replace("{n}", detected)
+    return ""
+
+
+def _item_cells(item: dict[str, Any], words: dict[str, str], lang: str) -> tuple[str, ...]:
+    not_moved = bool(item.get("builtIn") or item.get("notMoving"))
+    return (
+        figures.item_name(item, lang),
+        figures.integer(int(item.get("quantity") or 0), lang),
+        figures.number(float(item.get("unitVolume_m3") or 0.0), lang, 3),
+        _handling(item, words),
+        _source(item, words, lang),
+        "—" if not_moved else figures.number(float(item.get("packedVolume_m3") or 0), lang),
+    )
+
+
+def _wrap(pdf: _Document, text: str, width: float) -> list[str]:
+    """`text` as the lines a cell `width` mm wide shows (at most MAX_LINES, the last cut)."""
+    if pdf.get_string_width(text) <= width - 2 * pdf.c_margin:
+        return [text]
+    lines = pdf.multi_cell(width, LINE_H, text, dry_run=True, output="LINES")
+    if len(lines) > MAX_LINES:
+        rest = " ".join(lines[MAX_LINES - 1 :])
+        lines = [*lines[: MAX_LINES - 1], pdf.fit(rest + "…", width - 2 * pdf.c_margin)]
+    return lines or [""]
 
 
 def _items_table(pdf: _Document, items: list[dict[str, Any]]) -> None:
@@ -324,28 +477,31 @@ def _items_table(pdf: _Document, items: list[dict[str, Any]]) -> None:
     _table_head(pdf)
     pdf.set_draw_color(*HEAD_FILL)
     for item in items:
-        if pdf.room_left() < ROW_H:
+        not_moved = bool(item.get("builtIn") or item.get("notMoving"))
+        pdf.style(8.5, color=GREYED if not_moved else INK)
+        cells = _item_cells(item, words, lang)
+        lines = [
+            _wrap(pdf, text, width) if index in WRAPPED else [text]
+            for index, (text, width) in enumerate(zip(cells, COLUMNS, strict=True))
+        ]
+        height = max(len(cell) for cell in lines) * LINE_H + 2 * ROW_PAD
+        if pdf.room_left() < height:
             pdf.add_page()
             _table_head(pdf)
             pdf.set_draw_color(*HEAD_FILL)
-        built_in = bool(item.get("builtIn"))
-        flags = [words[f"flag.{flag}"] for flag in ("fragile", "dismountable") if item.get(flag)]
-        if built_in:
-            flags = [words["flag.builtIn"]]
-        cells = (
-            (figures.item_name(item, lang), "L"),
-            (figures.integer(int(item.get("quantity") or 0), lang), "R"),
-            (figures.number(float(item.get("unitVolume_m3") or 0.0), lang, 3), "R"),
-            (", ".join(flags), "L"),
-            (
-                "—" if built_in else figures.number(float(item.get("packedVolume_m3") or 0), lang),
-                "R",
-            ),
-        )
-        pdf.style(8.5, color=GREYED if built_in else INK)
-        for width, (text, align) in zip(COLUMNS, cells, strict=True):
-            pdf.line_cell(width, ROW_H, text, align=align, border="B")
-        pdf.ln(ROW_H)
+            pdf.style(8.5, color=GREYED if not_moved else INK)
+        top, x = pdf.get_y(), pdf.l_margin
+        for index, (cell, width, align) in enumerate(zip(lines, COLUMNS, ALIGNS, strict=True)):
+            if index == 4:  # the source: a small accent mark
+                pdf.style(7.5, bold=True, color=GREYED if not_moved else ACCENT)
+            for row, text in enumerate(cell):
+                pdf.set_xy(x, top + ROW_PAD + row * LINE_H)
+                pdf.line_cell(width, LINE_H, text, align=align)
+            if index == 4:
+                pdf.style(8.5, color=GREYED if not_moved else INK)
+            x += width
+        pdf.line(pdf.l_margin, top + height, pdf.l_margin + sum(COLUMNS), top + height)
+        pdf.set_xy(pdf.l_margin, top + height)
 
 
 def _failed(pdf: _Document, snapshot: dict[str, Any]) -> None:
@@ -371,3 +527,19 @@ def _failed(pdf: _Document, snapshot: dict[str, Any]) -> None:
         reason = figures.error_reason(photo, pdf.lang)
         pdf.multi_cell(pdf.epw - 4, 4.3, reason, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(1)
+
+
+def _excluded(pdf: _Document, snapshot: dict[str, Any]) -> None:
+    """The photos the user left out of every room, by name (nothing when there is none)."""
+    excluded = figures.excluded_photos(snapshot.get("photos") or [])
+    if not excluded:
+        return
+    words = STRINGS[pdf.lang]
+    if pdf.room_left() < 22:
+        pdf.add_page()
+    pdf.ln(3)
+    pdf.style(13, bold=True)
+    pdf.cell(0, 7, words["excludedList"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1)
+    pdf.style(8.5, color=MUTED)
+    pdf.paragraph(4.3, " · ".join(str(photo.get("fileName") or "") for photo in excluded))

@@ -1,12 +1,19 @@
 """A batch as a spreadsheet: CSV that opens cleanly in Excel and LibreOffice (French locale).
 
 UTF-8 with a BOM, `;` between cells, decimal comma, CRLF line ends, in the user's
-language (French or English: headers, statuses, room and item names, yes/no). One row
-per photo, a blank row, the inventory per room and a total, a blank row, then one row per
-item of each room (name, quantity, volumes, handling, where it came from). Cells that a
-spreadsheet would read as a formula (= + - @, tab, CR first) get a leading quote.
-A room is named by its folder ("Chambre 2") when one named it, else by its type
-("Living room"). Pure: built from the batch's full state (`state.snapshot`).
+language (French or English: headers, statuses, room and item names, yes/no). Sections,
+each a header row and its rows, a blank row between two:
+- the move (only when the mover named the batch or filled its header): one row per field
+  filled (batch name, customer, date, addresses, floors, lifts, notes), as
+  "field; value"; the notes keep their line breaks inside their (quoted) cell;
+- one row per photo (with whether the user excluded it: then it is in no room);
+- the inventory per room and a total;
+- one row per item line of each room (name, quantity, volumes, handling, not moving and
+  why, who packs it, where the line came from: detected, by hand, or corrected by hand,
+  and the count the detector saw).
+Cells that a spreadsheet would read as a formula (= + - @, tab, CR first) get a leading
+quote. A room is named by its folder ("Chambre 2") when one named it, else by its type
+("Living room"). Pure: built from the batch's full state (`state.snapshot`), corrected.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ WORDS: dict[str, dict[str, Any]] = {
             "Error message",
             "Flags",
             "Items",
+            "Excluded",
         ),
         "inventory": ("Room", "Photos", "Items", "Volume (m³)", "Packed volume (m³)"),
         "items": (
@@ -48,7 +56,10 @@ WORDS: dict[str, dict[str, Any]] = {
             "Fragile",
             "Dismountable",
             "Built-in (not moved)",
+            "Not moving",
+            "Packed by",
             "Source",
+            "Detected quantity",
         ),
         "total": "Total",
         "yes": "yes",
@@ -59,7 +70,22 @@ WORDS: dict[str, dict[str, Any]] = {
             "PENDING": "Queued",
             "PROCESSING": "Processing",
         },
-        "source": {"detector": "detected", "model": "vision model", "hand": "by hand"},
+        "source": {"detected": "detected", "hand": "by hand", "corrected": "corrected by hand"},
+        "notMoving": {"sold": "sold", "given": "given away", "stays": "stays"},
+        "packedBy": {"mover": "mover", "customer": "customer"},
+        "move": ("Move", "Value"),
+        "fields": {
+            "name": "Batch name",
+            "customer": "Customer",
+            "date": "Moving date",
+            "fromAddress": "From",
+            "fromFloor": "Floor (from)",
+            "fromLift": "Lift (from)",
+            "toAddress": "To",
+            "toFloor": "Floor (to)",
+            "toLift": "Lift (to)",
+            "notes": "Notes",
+        },
     },
     "fr": {
         "photos": (
@@ -72,6 +98,7 @@ WORDS: dict[str, dict[str, Any]] = {
             "Message d'erreur",
             "Signalements",
             "Objets",
+            "Écartée",
         ),
         "inventory": ("Pièce", "Photos", "Objets", "Volume (m³)", "Volume emballé (m³)"),
         "items": (
@@ -85,7 +112,10 @@ WORDS: dict[str, dict[str, Any]] = {
             "Fragile",
             "Démontable",
             "Intégré (non déménagé)",
+            "Ne part pas",
+            "Emballé par",
             "Origine",
+            "Quantité détectée",
         ),
         "total": "Total",
         "yes": "oui",
@@ -96,10 +126,26 @@ WORDS: dict[str, dict[str, Any]] = {
             "PENDING": "En attente",
             "PROCESSING": "En cours",
         },
-        "source": {"detector": "détecté", "model": "modèle de vision", "hand": "à la main"},
+        "source": {"detected": "détecté", "hand": "à la main", "corrected": "corrigé à la main"},
+        "notMoving": {"sold": "vendu", "given": "donné", "stays": "reste sur place"},
+        "packedBy": {"mover": "déménageur", "customer": "client"},
+        "move": ("Déménagement", "Valeur"),
+        "fields": {
+            "name": "Nom du lot",
+            "customer": "Client",
+            "date": "Date du déménagement",
+            "fromAddress": "Départ",
+            "fromFloor": "Étage (départ)",
+            "fromLift": "Ascenseur (départ)",
+            "toAddress": "Arrivée",
+            "toFloor": "Étage (arrivée)",
+            "toLift": "Ascenseur (arrivée)",
+            "notes": "Notes",
+        },
     },
 }
 # Kept for readers of the English file's layout (tests, scripts).
+MOVE_HEADER = WORDS["en"]["move"]
 PHOTO_HEADER = WORDS["en"]["photos"]
 INVENTORY_HEADER = WORDS["en"]["inventory"]
 ITEM_HEADER = WORDS["en"]["items"]
@@ -158,6 +204,7 @@ def photo_row(photo: dict[str, Any], language: str = "en") -> list[str]:
         text_cell(photo.get("errorMessage")),
         text_cell(", ".join(photo.get("flags") or [])),
         number_cell(photo.get("itemsCount")),
+        words["yes"] if photo.get("excluded") else words["no"],
     ]
 
 
@@ -180,25 +227,28 @@ def inventory_rows(summary: dict[str, Any], language: str = "en") -> Iterable[li
     ]
 
 
-def line_sources(photos: Iterable[dict[str, Any]]) -> dict[tuple[Any, str], list[str]]:
-    """(photo id, label) → where that photo's items of that label came from: a room's item
-    line takes its count from one photo (`photoId`), so its source is that photo's."""
-    sources: dict[tuple[Any, str], set[str]] = {}
-    for photo in photos:
-        for item in photo.get("items") or []:
-            key = (photo.get("id"), str(item.get("label")))
-            sources.setdefault(key, set()).add(str(item.get("source") or "detector"))
-    return {key: sorted(found) for key, found in sources.items()}
-
-
-def item_rows(
-    summary: dict[str, Any],
-    language: str = "en",
-    sources: dict[tuple[Any, str], list[str]] | None = None,
-) -> Iterable[list[str]]:
-    """One row per item line of each room (built-in items too: listed, volume 0)."""
+def move_rows(review: dict[str, Any] | None, language: str = "en") -> list[list[str]]:
+    """The batch's name and move header, one "field; value" row per field filled."""
     words = WORDS[language]
-    sources = sources or {}
+    review = review or {}
+    values = {"name": review.get("name"), **(review.get("header") or {})}
+    rows = []
+    for key, label in words["fields"].items():
+        value = values.get(key)
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            shown = words["yes"] if value else words["no"]
+        else:
+            shown = text_cell(str(value).replace("\r\n", "\n"))
+        rows.append([label, shown])
+    return rows
+
+
+def item_rows(summary: dict[str, Any], language: str = "en") -> Iterable[list[str]]:
+    """One row per item line of each room (built-in and not moving items too: listed,
+    volume 0), with where the line came from (`source`: detected, hand, corrected)."""
+    words = WORDS[language]
 
     def flag(value: Any) -> str:
         return words["yes"] if value else words["no"]
@@ -206,7 +256,10 @@ def item_rows(
     for room in summary.get("rooms") or []:
         name = text_cell(room_name(room, language))
         for item in room.get("items") or []:
-            origin = sources.get((item.get("photoId"), str(item.get("label")))) or ["detector"]
+            source = str(item.get("source") or "detected")
+            not_moving = item.get("notMoving")
+            packed_by = str(item.get("packedBy") or "mover")
+            detected = item.get("detectedQuantity")
             yield [
                 name,
                 text_cell(item.get("label")),
@@ -218,7 +271,10 @@ def item_rows(
                 flag(item.get("fragile")),
                 flag(item.get("dismountable")),
                 flag(item.get("builtIn")),
-                text_cell(", ".join(words["source"].get(src, src) for src in origin)),
+                text_cell(words["notMoving"].get(not_moving, not_moving) if not_moving else ""),
+                text_cell(words["packedBy"].get(packed_by, packed_by)),
+                text_cell(words["source"].get(source, source)),
+                number_cell(int(detected) if detected is not None else item.get("quantity")),
             ]
 
 
@@ -228,6 +284,11 @@ def batch_csv(snapshot: dict[str, Any], language: str = "en") -> bytes:
     language = language if language in LANGUAGES else "en"
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    move = move_rows(snapshot.get("review"), language)
+    if move:
+        writer.writerow(words["move"])
+        writer.writerows(move)
+        writer.writerow([])
     writer.writerow(words["photos"])
     writer.writerows(photo_row(photo, language) for photo in snapshot["photos"])
     writer.writerow([])
@@ -235,8 +296,7 @@ def batch_csv(snapshot: dict[str, Any], language: str = "en") -> bytes:
     writer.writerows(inventory_rows(snapshot["inventorySummary"], language))
     writer.writerow([])
     writer.writerow(words["items"])
-    summary = snapshot["inventorySummary"]
-    writer.writerows(item_rows(summary, language, line_sources(snapshot["photos"])))
+    writer.writerows(item_rows(snapshot["inventorySummary"], language))
     return (BOM + buffer.getvalue()).encode("utf-8")
 
 
