@@ -59,7 +59,7 @@ async def test_create_list_get_retry(harness, photos: list[Path]) -> None:
 
     response = await harness.post(f"/api/batches/{batch_id}/retry-failed")
     assert response.status == 200
-    assert await response.json() == {"requeued": 0}
+    assert await response.json() == {"requeued": 0, "notRetried": []}
 
 
 async def test_retry_failed_requeues_errors(harness, tmp_path: Path) -> None:
@@ -71,7 +71,7 @@ async def test_retry_failed_requeues_errors(harness, tmp_path: Path) -> None:
     final = wait_until_final(harness.core, batch_id)
     assert final["status"] == "PARTIAL"
     response = await harness.post(f"/api/batches/{batch_id}/retry-failed")
-    assert await response.json() == {"requeued": 1}
+    assert await response.json() == {"requeued": 1, "notRetried": []}
 
 
 async def test_create_skips_are_reported(harness, tmp_path: Path, photos: list[Path]) -> None:

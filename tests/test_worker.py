@@ -58,12 +58,35 @@ def test_a_bad_file_fails_alone_and_retry_failed_requeues_it(core, tmp_path):
     assert bad["errorMessage"] and "Error" not in bad["errorMessage"]
 
     make_photo(broken, 3)  # the person fixes the file, then asks for a retry
-    assert core.retry_failed(result.batch_id) == 1
+    assert core.retry_failed(result.batch_id).requeued == 1
     snap = wait_until_final(core, result.batch_id)
     assert snap["status"] == "COMPLETED"
     kinds = [e.type for e in journal.events_after(result.batch_id, 0)]
     assert kinds.count("photo.requeued") == 1
     assert kinds[-2:] == ["photo.processing", "photo.done"]
+
+
+def test_retry_failed_leaves_permanent_failures_and_lists_them(core, tmp_path):
+    drop = tmp_path / "drop"
+    make_photo(drop / "ok.jpg", 1)
+    (drop / "notes.jpg").write_text("not a picture at all")  # not_an_image: permanent
+    truncated = drop / "cut.jpg"
+    truncated.write_bytes((drop / "ok.jpg").read_bytes()[:600])  # may still be copying
+    result = core.create_batch([drop / "ok.jpg", drop / "notes.jpg", truncated])
+    snap = wait_until_final(core, result.batch_id)
+    codes = {p["fileName"]: p["errorCode"] for p in snap["photos"]}
+    assert codes["notes.jpg"] == "not_an_image" and codes["cut.jpg"] in {"truncated", "corrupt"}
+    head = journal.head_id(result.batch_id)
+    retry = core.retry_failed(result.batch_id)
+    assert retry.requeued == 1
+    assert [(p["fileName"], p["errorCode"]) for p in retry.not_retried] == [
+        ("notes.jpg", "not_an_image")
+    ]
+    assert retry.not_retried[0]["errorMessage"]
+    requeued = journal.events_after(result.batch_id, head)[0]
+    assert [p["fileName"] for p in requeued.payload["photos"]] == ["cut.jpg"]
+    wait_until_final(core, result.batch_id)
+    assert core.retry_failed(result.batch_id).requeued == 1  # cut.jpg, still cut: again
 
 
 def test_vanished_source_is_a_clear_per_photo_error(core, tmp_path):

@@ -121,7 +121,7 @@ class Core:
             notices=[problem for problem in problems if problem],
         )
 
-    def retry_failed(self, batch_id: int) -> int:
+    def retry_failed(self, batch_id: int) -> tasks.RetryResult:
         state.get_batch(batch_id)
         return tasks.retry_failed(self.db, self.bus, self.queue, batch_id)
 

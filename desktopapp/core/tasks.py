@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from huey import Huey
 from huey.consumer import Consumer, Worker
@@ -227,21 +228,49 @@ def recover(db: SqliteDatabase, bus: EventBus | None, queue: PhotoQueue) -> int:
     return len(pending)
 
 
-def retry_failed(db: SqliteDatabase, bus: EventBus | None, queue: PhotoQueue, batch_id: int) -> int:
-    """Move the batch's ERROR photos back to PENDING (journaled) and queue them again."""
+# Failures that the same file gives again whatever the retries: not a picture, a format
+# PhotoLot does not read, too large or too small. A corrupt or truncated file may still be
+# copying (a download, a cloud sync) and a missing or unreadable one may come back: those,
+# and storage or internal errors, are worth a retry.
+PERMANENT_ERRORS = frozenset(
+    {"empty_file", "not_an_image", "unsupported", "too_large", "too_small"}
+)
+
+
+@dataclass(frozen=True)
+class RetryResult:
+    requeued: int
+    not_retried: list[dict[str, str]]  # [{"fileName", "errorCode", "errorMessage"}]
+
+
+def retry_failed(
+    db: SqliteDatabase, bus: EventBus | None, queue: PhotoQueue, batch_id: int
+) -> RetryResult:
+    """Move the batch's retryable ERROR photos back to PENDING (journaled) and queue them
+    again; the others (PERMANENT_ERRORS) stay as they are, and are listed."""
     with WriteTransaction(db, bus) as tx:
         failed = list(
             Photo.select()
             .where((Photo.batch == batch_id) & (Photo.status == ERROR))
             .order_by(Photo.position)
         )
-        for photo in failed:
+        retried = [photo for photo in failed if photo.error_code not in PERMANENT_ERRORS]
+        kept = [
+            {
+                "fileName": photo.file_name,
+                "errorCode": photo.error_code,
+                "errorMessage": photo.error_message,
+            }
+            for photo in failed
+            if photo.error_code in PERMANENT_ERRORS
+        ]
+        for photo in retried:
             photo.status = PENDING
             photo.attempts = 0
             photo.error_code = photo.error_message = None
             photo.save()
-        queue.enqueue_many([photo.id for photo in failed])
-        if failed:
-            tx.record_progress(batch_id, "photo.requeued", failed)
+        queue.enqueue_many([photo.id for photo in retried])
+        if retried:
+            tx.record_progress(batch_id, "photo.requeued", retried)
             tx.after_commit(queue.wake)
-    return len(failed)
+    return RetryResult(len(retried), kept)

@@ -19,6 +19,7 @@ from desktopapp.core import journal, state
 from desktopapp.core.events import EventBus
 from desktopapp.core.intake import IntakeResult
 from desktopapp.core.journal import JournalEntry
+from desktopapp.core.tasks import RetryResult
 from desktopapp.server import queries
 from desktopapp.server.queries import Preview, Thumbnail
 
@@ -32,8 +33,9 @@ class ServerApi:
     """Wake-ups "batch B has events up to N"; the server subscribes one listener."""
     create_batch: Callable[[Iterable[str | os.PathLike[str]], str | None], IntakeResult]
     """(paths, project) → IntakeResult; raises intake.NothingToImport."""
-    retry_failed: Callable[[int], int]
-    """batch id → photos re-queued; raises state.BatchNotFound."""
+    retry_failed: Callable[[int], RetryResult]
+    """batch id → photos re-queued, and the failed ones not worth a retry; raises
+    state.BatchNotFound."""
     snapshot: Callable[[int], dict[str, Any]]
     """batch id → full state (DESIGN.md); raises state.BatchNotFound."""
     snapshot_at_head: Callable[[int], tuple[dict[str, Any], int]]

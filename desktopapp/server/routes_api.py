@@ -72,10 +72,10 @@ async def retry_failed(request: web.Request) -> web.Response:
     ctx = context(request)
     batch_id = parse_id(request.match_info["batch_id"])
     try:
-        requeued = await ctx.run(ctx.api.retry_failed, batch_id)
+        result = await ctx.run(ctx.api.retry_failed, batch_id)
     except BatchNotFound:
         raise _batch_not_found(batch_id) from None
-    return web.json_response({"requeued": requeued})
+    return web.json_response({"requeued": result.requeued, "notRetried": result.not_retried})
 
 
 async def create_batch(request: web.Request) -> web.Response:
