@@ -10,7 +10,8 @@ from pathlib import Path
 
 from desktopapp import __version__
 from desktopapp.platform.datadir_lock import DataDirBusy
-from desktopapp.platform.logging_setup import configure_logging
+from desktopapp.platform.logging_setup import NATIVE_LOG_FILE, configure_logging
+from desktopapp.platform.native_stderr import divert_native_stderr
 from desktopapp.platform.paths import resolve_data_dir
 from desktopapp.platform.settings import DEFAULT_PORT, Settings, default_workers
 
@@ -84,8 +85,9 @@ def build_command_parser() -> argparse.ArgumentParser:
     process.add_argument(
         "--lang",
         choices=("fr", "en"),
-        default="en",
-        help="language of the PDF report (default: en)",
+        default=None,
+        help="language of the room and item names and the PDF report "
+        "(default: the system's, French or English)",
     )
     smoke = commands.add_parser(
         "smoke", help="end-to-end check: a 2-photo batch followed through the live stream"
@@ -128,6 +130,15 @@ def parse(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, argparse.Namesp
     return app_parser, args
 
 
+def system_language() -> str:
+    """fr when the environment's locale is French (LC_ALL, LC_MESSAGES, LANG), else en."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "fr" if value.lower().startswith("fr") else "en"
+    return "en"
+
+
 def settings_from_args(args: argparse.Namespace) -> Settings:
     workers = args.workers if args.workers else default_workers()
     max_pixels = int(args.max_megapixels * 1_000_000) if args.max_megapixels else None
@@ -156,13 +167,17 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.max_megapixels is not None and args.max_megapixels <= 0:
         parser.error("--max-megapixels must be positive")
     settings = settings_from_args(args)
+    if args.command == "process" or args.headless:
+        # the terminal shows PhotoLot's own lines; decoders' chatter goes to logs/native.log
+        divert_native_stderr(settings.paths.logs / NATIVE_LOG_FILE)
     configure_logging(settings.paths.logs, args.verbose)
     if args.port is not None and not 0 <= args.port <= 65535:
         parser.error("--port must be between 0 and 65535")
     if args.command == "process":
         from desktopapp.commands.process import run_process
 
-        return run_process(settings, args.paths, args.project, args.json, args.pdf, args.lang)
+        lang = args.lang or system_language()
+        return run_process(settings, args.paths, args.project, args.json, args.pdf, lang)
     if args.command == "smoke":
         from desktopapp.commands.smoke import smoke_main
 

@@ -100,3 +100,27 @@ def test_process_writes_the_pdf_report(tmp_path):
     assert "Inventaire de déménagement" in text
     assert "Cuisine" in text and "Chambre" in text
     assert run("process", str(tmp_path / "drop"), "--lang", "de").returncode == 2
+
+
+def test_decoder_chatter_goes_to_the_log_and_the_terminal_keeps_the_summary(tmp_path):
+    bad = REPO.parent / "shared" / "corpus" / "bad"
+    done = run("process", str(bad), "--data-dir", str(tmp_path / "data"))
+    assert done.returncode == 0, done.stderr
+    assert "TIFFFetchNormalTag" not in done.stderr
+    assert "Warning" not in done.stderr and "warnings.warn" not in done.stderr
+    assert "PARTIAL" in done.stderr and "✗" in done.stderr  # the summary, each failure
+    native = (tmp_path / "data" / "logs" / "native.log").read_text(errors="replace")
+    assert "TIFFFetchNormalTag" in native  # what libtiff printed, kept for whoever looks
+    log = (tmp_path / "data" / "logs" / "photolot.log").read_text(errors="replace")
+    assert "py.warnings" in log  # Pillow's warnings too
+
+
+def test_room_and_item_names_in_the_users_language(tmp_path):
+    home = REPO.parent / "shared" / "corpus" / "photos" / "shandutta__homematch-v2"
+    args = ("process", str(home / "mock-home-3.jpg"), "--data-dir", str(tmp_path / "data"))
+    french = run(*args, env={"LANG": "fr_FR.UTF-8", "LC_ALL": ""})
+    assert french.returncode == 0, french.stderr
+    assert "  Chambre (1 photo): Lit double" in french.stderr
+    assert "bedroom" not in french.stderr
+    english = run(*args, "--lang", "en")
+    assert "  Bedroom (1 photo): " in english.stderr

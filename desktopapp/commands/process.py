@@ -15,6 +15,7 @@ from desktopapp.core.events import BatchWatcher
 from desktopapp.core.intake import NothingToImport
 from desktopapp.core.services import Core
 from desktopapp.platform.settings import Settings
+from desktopapp.report.figures import room_display_name
 from desktopapp.report.pdf import render_pdf
 
 BAR_WIDTH = 30
@@ -39,7 +40,7 @@ def render_bar(counts: progress.Counts) -> str:
     )
 
 
-def _print_summary(snapshot: dict, elapsed: float, out: TextIO) -> None:
+def _print_summary(snapshot: dict, elapsed: float, out: TextIO, lang: str = "en") -> None:
     counts = snapshot["counts"]
     print(
         f"Batch {snapshot['batchId']}: {snapshot['status']} in {elapsed:.1f} s — "
@@ -57,9 +58,10 @@ def _print_summary(snapshot: dict, elapsed: float, out: TextIO) -> None:
         print(f"  note: {notice}", file=out)
     summary = snapshot["inventorySummary"]
     for room in summary["rooms"]:
-        name = room.get("roomName") or room["roomType"].replace("_", " ")
+        name = room_display_name(room, lang)
         items = ", ".join(
-            f"{line['en']} ×{line['quantity']}" + (" (built in)" if line["builtIn"] else "")
+            f"{line[lang] or line['en']} ×{line['quantity']}"
+            + (" (built in)" if line["builtIn"] else "")
             for line in room.get("items", [])
         )
         print(
@@ -138,7 +140,7 @@ def run_process(
         if live:
             print(file=out)
         snapshot = core.snapshot(result.batch_id)
-        _print_summary(snapshot, time.monotonic() - started, out)
+        _print_summary(snapshot, time.monotonic() - started, out, lang)
         if as_json:
             json.dump(snapshot, sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")

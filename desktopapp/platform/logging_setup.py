@@ -9,17 +9,29 @@ from pathlib import Path
 FORMAT = "%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"
 
 
+LOG_FILE = "photolot.log"
+NATIVE_LOG_FILE = "native.log"  # what C libraries write to stderr (native_stderr)
+
+
+def _not_a_decoder_warning(record: logging.LogRecord) -> bool:
+    """Pillow's warnings about odd files (corrupt EXIF, tags past the end) are for the log
+    file: the photo's own error, if any, is what the person sees."""
+    return record.name != "py.warnings"
+
+
 def configure_logging(log_dir: Path | None, verbose: bool = False) -> None:
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    console = logging.StreamHandler()
+    console = logging.StreamHandler()  # sys.stderr as it is now (see native_stderr)
     console.setLevel(logging.INFO if verbose else logging.WARNING)
     console.setFormatter(logging.Formatter(FORMAT))
+    if not verbose:
+        console.addFilter(_not_a_decoder_warning)
     handlers: list[logging.Handler] = [console]
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)
         file_handler = logging.handlers.RotatingFileHandler(
-            log_dir / "photolot.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+            log_dir / LOG_FILE, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
         )
         file_handler.setFormatter(logging.Formatter(FORMAT))
         handlers.append(file_handler)
