@@ -390,3 +390,17 @@ def test_only_the_header_fields_filled_are_printed(corrected) -> None:
     text = pdf_text(render_pdf(snapshot, lambda _photo_id: None, "en"))
     assert text.startswith(f"Moving inventory — Dupont Batch {snapshot['batchId']} ")
     assert "MOVE" not in text and "Customer" not in text
+
+
+def test_a_room_longer_than_a_page_names_itself_where_it_goes_on(corrected) -> None:
+    snapshot, _thumbnails, _asked = corrected
+    cuisine = next(
+        room for room in snapshot["inventorySummary"]["rooms"] if room["roomName"] == "Cuisine"
+    )
+    chair = next(line for line in cuisine["items"] if line["label"] == "chair")
+    cuisine["items"] += [{**chair, "fr": f"Chaise {n}", "en": f"Chair {n}"} for n in range(80)]
+    data = render_pdf(snapshot, lambda _photo_id: None, "fr")
+    text = pdf_text(data)
+    assert page_count(data) >= 3
+    assert "Cuisine (suite) Objet Qté m³ / unité Manutention Origine m³ emballé" in text
+    assert "Chaise 79 4 0,142 démontable main 0,42" in text

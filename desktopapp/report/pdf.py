@@ -371,7 +371,7 @@ def _room(
     pdf.ln(5.5)
     if photo_ids:
         _thumbnail_row(pdf, photo_ids, cache)
-    _items_table(pdf, items)
+    _items_table(pdf, items, figures.room_display_name(room, lang))
     pdf.ln(3)
 
 
@@ -468,7 +468,7 @@ def _wrap(pdf: _Document, text: str, width: float) -> list[str]:
     return lines or [""]
 
 
-def _items_table(pdf: _Document, items: list[dict[str, Any]]) -> None:
+def _items_table(pdf: _Document, items: list[dict[str, Any]], room_name: str) -> None:
     words, lang = STRINGS[pdf.lang], pdf.lang
     if not items:
         pdf.style(8.5, color=MUTED)
@@ -487,6 +487,9 @@ def _items_table(pdf: _Document, items: list[dict[str, Any]]) -> None:
         height = max(len(cell) for cell in lines) * LINE_H + 2 * ROW_PAD
         if pdf.room_left() < height:
             pdf.add_page()
+            pdf.style(8.5, bold=True, color=MUTED)  # whose table goes on
+            pdf.line_cell(pdf.epw, 5, words["continued"].replace("{room}", room_name))
+            pdf.ln(5.5)
             _table_head(pdf)
             pdf.set_draw_color(*HEAD_FILL)
             pdf.style(8.5, color=GREYED if not_moved else INK)
