@@ -14,12 +14,14 @@ import sys
 import threading
 
 from desktopapp.core.services import Core
+from desktopapp.platform.logging_setup import LOG_FILE
 from desktopapp.platform.runtime_file import (
     remove_runtime_file,
     runtime_file_for,
     write_runtime_file,
 )
 from desktopapp.platform.settings import Settings
+from desktopapp.platform.xcb_check import missing_xcb_libraries, missing_xcb_message, uses_xcb
 from desktopapp.server.api_types import ServerApi
 from desktopapp.server.app import create_app
 from desktopapp.server.config import SecurityConfig, StreamConfig
@@ -104,6 +106,7 @@ def run_headless(settings: Settings) -> int:
         print(f"PhotoLot ready: {services.base_url}/", flush=True)
         link = services.browser_url(ttl=STARTUP_TICKET_TTL)
         print(f"Open in your browser: {link}", flush=True)
+        print(f"Log file: {settings.paths.logs / LOG_FILE}", flush=True)
         while not stop.wait(3600):
             pass
         print("PhotoLot stopping…", flush=True)
@@ -143,6 +146,11 @@ def share_gil_with_gui() -> None:
 
 def run_gui(settings: Settings, paths: list[str], lang: str | None) -> int:
     """The window: one instance per data dir; a second launch hands its files over."""
+    if uses_xcb(os.environ):
+        missing = missing_xcb_libraries()
+        if missing:  # Qt would abort with its own wall of text: say what to install
+            print(missing_xcb_message(missing), file=sys.stderr, flush=True)
+            return 1
 
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtGui import QGuiApplication
@@ -168,6 +176,9 @@ def run_gui(settings: Settings, paths: list[str], lang: str | None) -> int:
     services = LocalServices(settings)
     try:
         services.start()
+        # a window started from a terminal says where it is, as --headless does
+        print(f"PhotoLot ready: {services.base_url}/", flush=True)
+        print(f"Log file: {settings.paths.logs / LOG_FILE}", flush=True)
         window = MainWindow(
             ApiClient(services.base_url, services.token), settings.data_dir, lang=lang
         )
