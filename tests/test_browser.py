@@ -316,6 +316,7 @@ def test_batch_page_follows_a_batch_to_its_final_state(
         "/static/common.js",
         "/static/sse-state.js",
         "/static/inventory.js",
+        "/static/review.js",
         "/static/batch.js",
     }
     assert not errors, errors

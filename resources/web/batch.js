@@ -7,8 +7,10 @@
  *          with jitter, 5 attempts), passing the last id as ?lastEventId=.
  * render = once per animation frame, only what changed: one <li> per photo, made once
  *          and updated in place through a Map keyed by photo id.
- * inventory = the server's summary once the batch is final; until then a live view rebuilt
- *          from the photos as they arrive (inventory.js), marked provisional.
+ * inventory = the server's summary whenever the newest event that changed the inventory
+ *          carried one (a final batch, or one the mover corrected: review.js); else, for an
+ *          uncorrected running batch, a live view rebuilt from the photos as they arrive
+ *          (inventory.js), marked provisional.
  * viewer = a modal dialog on a photo: its preview with each item's box drawn over it.
  * After connecting, the page requests nothing but the stream and the thumbnails (and a
  * photo's preview when the person opens it).
@@ -19,6 +21,7 @@
   var PL = window.PL;
   var BS = window.BatchState;
   var INV = window.Inventory;
+  var REV = window.Review;
   var t = PL.t;
   var setText = PL.setText;
 
@@ -127,12 +130,15 @@
     conn: true,
     full: false,
     rows: new Set(),
-    viewer: false
+    viewer: false,
+    review: true
   };
   var frame = 0;
   var summaryTimer = 0;
   var lastSummaryAt = 0;
   var summarySignature = "";
+  var summaryFromServer = false; // the newest event that changed the inventory carried a summary
+  var editWaitTimer = 0;
   var book = INV.createBook(); // item names and volumes, learned from the server's summaries
   var live = INV.createLive(); // the inventory so far, from the photos
   var collapsedRooms = new Set(); // room keys whose item lines the person folded away
@@ -333,8 +339,27 @@
     }
   }
 
+  /** A correction was accepted: its event comes on the stream (reopened if it had ended). */
+  function delivered() {
+    if (source) return;
+    attempts = 0;
+    connect(finished);
+  }
+
+  /** Redraw the inventory from the state (after an editor opened or closed, or a refusal);
+   * `now`: at once, even under an open editor (review.js then finds its new controls). */
+  function reviewChanged(now) {
+    summarySignature = "";
+    dirty.summary = true;
+    dirty.review = true;
+    if (now) renderSummary(true);
+    schedule();
+  }
+
   function merge(payload) {
     var change = BS.apply(state, payload);
+    if (Object.prototype.hasOwnProperty.call(payload, "inventorySummary")) summaryFromServer = true;
+    else if (change.changed.length) summaryFromServer = false;
     if (change.full) {
       dirty.full = true;
       change.removed.forEach(removeRow);
@@ -356,7 +381,7 @@
       dirty.viewer = viewer.id !== null;
     }
     dirty.head = true;
-    if (change.metaChanged) dirty.meta = true;
+    if (change.metaChanged) dirty.meta = dirty.review = true;
     if (change.summaryChanged || change.statusChanged) dirty.summary = true;
     if (change.statusChanged) {
       if (BS.isFinal(state.status)) {
@@ -440,6 +465,10 @@
     if (dirty.meta) renderMeta();
     if (dirty.full || dirty.rows.size) renderRows();
     if (dirty.summary) renderSummary();
+    if (dirty.review) {
+      dirty.review = false;
+      REV.render(state);
+    }
     if (dirty.viewer) renderViewer();
     if (dirty.conn) renderConn();
     if (debugLog.pending.length) renderDebug();
@@ -522,10 +551,23 @@
 
   // -- inventory
 
-  function renderSummary() {
+  /** The server's summary when it is current (final, or corrected: the live view knows
+   * nothing of room-level corrections); else the live view of an uncorrected running batch. */
+  function useServerSummary(final) {
+    var corrected = !!state.review && Number(state.review.corrections) > 0;
+    return final || (summaryFromServer && corrected && !!state.inventorySummary);
+  }
+
+  function renderSummary(force) {
     var final = BS.isFinal(state.status);
     var now = Date.now();
-    if (!final && now - lastSummaryAt < LIVE_SUMMARY_MS) {
+    if (force !== true && REV.isEditing()) {
+      // an editor is open in the table: redraw once it closes
+      window.clearTimeout(editWaitTimer);
+      editWaitTimer = window.setTimeout(schedule, 300);
+      return;
+    }
+    if (force !== true && !final && now - lastSummaryAt < LIVE_SUMMARY_MS) {
       // a running batch: at most one redraw per LIVE_SUMMARY_MS, the last change included
       if (!summaryTimer) {
         summaryTimer = window.setTimeout(function () {
@@ -539,9 +581,10 @@
     lastSummaryAt = now;
     var server = state.inventorySummary;
     var analyzer = server && server.analyzer;
-    var summary = final ? server : INV.summary(live, book, analyzer);
+    var fromServer = useServerSummary(final);
+    var summary = fromServer ? server : INV.summary(live, book, analyzer);
     var rooms = summary && Array.isArray(summary.rooms) ? summary.rooms : [];
-    var show = !!summary && (final || rooms.length > 0);
+    var show = !!summary && (fromServer || rooms.length > 0);
     ui.summary.hidden = !show;
     ui.summary.classList.toggle("is-provisional", !final);
     if (!show) return;
@@ -559,14 +602,15 @@
     setText(ui.summaryRooms, PL.number(rooms.length));
 
     // one <tbody> per room: its row, then its item lines (folded away on demand)
-    var focusedKey = document.activeElement && document.activeElement.getAttribute("data-room-key");
+    var focusedKey = document.activeElement && document.activeElement.getAttribute("data-focus-key");
     var old = ui.roomsTable.querySelectorAll("tbody.room-group");
     for (var i = 0; i < old.length; i++) old[i].remove();
     var fragment = document.createDocumentFragment();
     var photos = 0;
+    REV.beginSummary(rooms);
     rooms.forEach(function (room, index) {
       photos += Number(room.photos) || 0;
-      fragment.appendChild(roomGroup(room, index));
+      fragment.appendChild(roomGroup(room, index, rooms));
     });
     ui.roomsTable.insertBefore(fragment, ui.roomsTotal);
     setText(ui.totalPhotos, PL.number(photos));
@@ -574,7 +618,7 @@
     setText(ui.totalVolume, PL.decimal(summary.totalVolume));
     setText(ui.totalPacked, PL.decimal(summary.totalPackedVolume));
     if (focusedKey) {
-      var again = ui.roomsTable.querySelector('button[data-room-key="' + CSS.escape(focusedKey) + '"]');
+      var again = ui.roomsTable.querySelector('[data-focus-key="' + CSS.escape(focusedKey) + '"]');
       if (again) again.focus();
     }
     setText(ui.summaryAnalyzer, analyzer ? t("summary.analyzer", { name: analyzer }) : "");
@@ -592,7 +636,7 @@
     return (room.roomType || "unknown") + "|" + (room.roomName || "");
   }
 
-  function roomGroup(room, index) {
+  function roomGroup(room, index, rooms) {
     var key = roomKeyOf(room);
     var open = !collapsedRooms.has(key);
     var lines = Array.isArray(room.items) ? room.items : [];
@@ -607,13 +651,14 @@
     toggle.type = "button";
     toggle.setAttribute("aria-expanded", String(open));
     toggle.setAttribute("data-room-key", key);
+    toggle.setAttribute("data-focus-key", "toggle|" + key);
     var chevron = PL.el("span", "chevron");
     chevron.setAttribute("aria-hidden", "true");
     toggle.appendChild(chevron);
     toggle.appendChild(PL.el("span", "room-name", PL.roomDisplay(room.roomType, room.roomName)));
     var typeName = typeBeside(room.roomType, room.roomName);
     if (typeName) toggle.appendChild(PL.el("span", "room-type muted", typeName));
-    name.appendChild(toggle);
+    REV.roomHead(name, toggle, room);
     tr.appendChild(name);
     tr.appendChild(PL.el("td", "num", PL.number(room.photos)));
     tr.appendChild(PL.el("td", "num", PL.number(room.itemsCount)));
@@ -638,16 +683,16 @@
       row.classList.toggle("is-built-in", !!line.builtIn);
       var label = PL.el("td", "item-name");
       label.appendChild(PL.el("span", "item-label", lineName(line)));
-      if (line.fragile) label.appendChild(badge("fragile", t("item.fragile")));
-      if (line.dismountable) label.appendChild(badge("dismountable", t("item.dismountable")));
       if (line.builtIn) label.appendChild(badge("built-in", t("item.builtIn")));
       row.appendChild(label);
       row.appendChild(PL.el("td", "num"));
       row.appendChild(PL.el("td", "num", PL.number(line.quantity)));
       row.appendChild(PL.el("td", "num", volumeCell(line.volume_m3, line.builtIn)));
       row.appendChild(PL.el("td", "num", volumeCell(line.packedVolume_m3, line.builtIn)));
+      REV.lineCells(row, room, line); // flags, source, quantity stepper
       tbody.appendChild(row);
     });
+    tbody.appendChild(REV.roomActions(room, rooms, open));
     var ids = [];
     for (var i = 0; i < Math.max(lines.length, 1); i++) ids.push(itemsId + "-" + i);
     toggle.setAttribute("aria-controls", ids.join(" "));
@@ -726,6 +771,7 @@
     roomCell.appendChild(PL.el("span", "room-hint"));
     li.appendChild(roomCell);
     li.appendChild(PL.el("span", "photo-state"));
+    REV.extendRow(li); // pick box, "room…" and exclude (after: the children above keep their places)
     return li;
   }
 
@@ -833,6 +879,11 @@
       }
       rec.sub.appendChild(tag);
     });
+    if (photo.excluded === true) {
+      var out = PL.el("span", "tag tag-flag", t("photo.excluded"));
+      out.setAttribute("data-flag", "excluded");
+      rec.sub.appendChild(out);
+    }
     rec.sub.hidden = !rec.sub.firstChild;
 
     var error = status === "ERROR" || retrying ? PL.photoError(photo.errorCode, photo.errorMessage) : "";
@@ -860,6 +911,7 @@
     rec.roomHint.hidden = !source;
 
     setText(rec.state, t(retrying ? "photo.RETRYING" : "photo." + status));
+    REV.updateRow(li, photo);
   }
 
   /** "from folder name" / "from objects seen", and what exactly matched. */
@@ -872,6 +924,10 @@
         text: t(fromFolder ? "room.fromFolder" : "room.fromFile"),
         detail: cue ? t("room.cueName", { cue: cue }) : ""
       };
+    }
+    if (photo.roomSource === "hand") {
+      var was = photo.detected && photo.detected.roomType ? PL.roomDisplay(photo.detected.roomType, photo.detected.roomName) : "";
+      return { text: t("room.fromHand"), detail: was ? t("room.detectedAs", { room: was }) : "" };
     }
     if (photo.roomSource === "items") {
       return {
@@ -1215,6 +1271,7 @@
       if (button) toggleRoom(button);
     });
     setUpViewer();
+    REV.setUp({ batchId: batchId, state: state, changed: reviewChanged, delivered: delivered });
     ui.filters.addEventListener("click", function (e) {
       var button = e.target.closest("button[data-filter]");
       if (button) setFilter(button.getAttribute("data-filter"));

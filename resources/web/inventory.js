@@ -13,10 +13,12 @@
  * those photos with the server's rule (desktopapp/inventory/aggregate.py, as the window's
  * ui/inventory_view.py): per room (a room type, or the folder that named it), an item's
  * quantity is the largest count of it seen in any single photo of that room; near-duplicate
- * photos (duplicateOf) add nothing; built-in items are listed with no volume. Names, unit
- * volumes and packing factors come from the summaries the server sent; a label none of them
- * named yet has no volume (null) until one does. Once the batch is final the page shows the
- * server's summary as it is: this view only fills the wait.
+ * photos (duplicateOf) and excluded ones (`excluded: true`) add nothing; built-in items
+ * are listed with no volume. Names, unit volumes and packing factors come from the
+ * summaries the server sent; a label none of them named yet has no volume (null) until
+ * one does. Once the batch is final, or corrected by
+ * hand (room names, items added…, which only the server knows), the page shows the
+ * server's summary as it is: this view only fills the wait of an uncorrected batch.
  */
 (function (global) {
   "use strict";
@@ -118,7 +120,8 @@
   }
 
   function entryOf(photo) {
-    if (!photo || photo.status !== "DONE") return null;
+    // an excluded photo (the mover took it out of the inventory) counts in no room
+    if (!photo || photo.status !== "DONE" || photo.excluded === true) return null;
     var key = roomKey(photo);
     // the same shot again: it repeats its original, it adds nothing
     var counts = photo.duplicateOf !== null && photo.duplicateOf !== undefined ? null : photoCounts(photo.items);
