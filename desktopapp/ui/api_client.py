@@ -7,6 +7,9 @@
     api.thumbnail(345, callback)      # result.body: JPEG bytes
     api.preview(345, callback)        # the viewer's larger JPEG (≤ 1280 px)
     api.browser_link(12, callback)    # api.page_url(result): a one-time link to open
+    api.correct(12, "room.rename", {"room": {...}, "name": "Salon"}, callback)
+    api.undo(12, callback); api.redo(12, callback); api.delete_batch(12, callback)
+    api.catalogue("chai", callback)   # result.data["items"]: the catalogue's matches
 
 Every call returns at once; the callback runs later on the GUI thread with an
 `ApiResult`. Nothing here blocks, and nothing touches the database.
@@ -105,6 +108,35 @@ class ApiClient(QObject):
         """The photo's larger JPEG (longest side ≤ 1280 px, oriented) for the viewer."""
         return self._send("GET", f"/api/photos/{int(photo_id)}/preview", "preview", callback)
 
+    # -- the review: corrections, undo / redo, deleting, the catalogue ------------------
+    def correct(
+        self,
+        batch_id: int,
+        kind: str,
+        fields: dict[str, Any],
+        callback: Callback | None = None,
+    ) -> QNetworkReply:
+        """One correction (`kind` and its fields, notes/review_api.md); 201 with the batch's
+        review state and corrected inventory, or a 400/404/409 error that says why."""
+        path = f"/api/batches/{int(batch_id)}/corrections"
+        return self._send("POST", path, "correct", callback, {**fields, "kind": kind})
+
+    def undo(self, batch_id: int, callback: Callback | None = None) -> QNetworkReply:
+        return self._send("POST", f"/api/batches/{int(batch_id)}/undo", "undo", callback, {})
+
+    def redo(self, batch_id: int, callback: Callback | None = None) -> QNetworkReply:
+        return self._send("POST", f"/api/batches/{int(batch_id)}/redo", "redo", callback, {})
+
+    def delete_batch(self, batch_id: int, callback: Callback | None = None) -> QNetworkReply:
+        return self._send("DELETE", f"/api/batches/{int(batch_id)}", "delete_batch", callback)
+
+    def catalogue(
+        self, query: str, callback: Callback | None = None, limit: int = 50
+    ) -> QNetworkReply:
+        """Catalogue items whose French or English name matches `query` ("" lists all)."""
+        path = f"/api/catalogue?q={quote(query[:100])}&limit={int(limit)}"
+        return self._send("GET", path, "catalogue", callback)
+
     def stream_url(self, batch_id: int) -> str:
         return f"{self.base_url}/api/batches/{int(batch_id)}/stream"
 
@@ -152,6 +184,8 @@ class ApiClient(QObject):
             # still create its batch, and a retry would create it twice
             request.setTransferTimeout(60_000)
             reply = self.network.get(request)
+        elif method == "DELETE":
+            reply = self.network.deleteResource(request)
         else:
             reply = self.network.post(request, payload or QByteArray())
         self._pending[reply] = (operation, callback)

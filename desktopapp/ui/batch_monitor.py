@@ -84,6 +84,7 @@ class BatchMonitor(QObject):
                 "counts": dict(state.counts),
                 "project": state.project,
                 "createdAt": state.created_at,
+                "name": (state.review or {}).get("name") if state.review else None,
             },
         )
 
@@ -109,6 +110,12 @@ class BatchMonitor(QObject):
             client.close()
             client.deleteLater()
         self._seen_running.discard(batch_id)
+
+    def forget(self, batch_id: int) -> None:
+        """The batch is gone (deleted): close its stream, keep nothing of it."""
+        self._drop(batch_id)
+        if self.current == batch_id:
+            self.current = None
 
     def retry_current(self) -> None:
         client = self._clients.get(self.current) if self.current is not None else None

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktopapp.ui import theme
 from desktopapp.ui.i18n import Translator
+from desktopapp.ui.plain_text import plain_tip
 
 BatchRole = Qt.ItemDataRole.UserRole + 1
 BatchIdRole = Qt.ItemDataRole.UserRole + 2
@@ -86,6 +87,20 @@ class BatchHistoryModel(QAbstractListModel):
             index = self.index(row)
             self.dataChanged.emit(index, index)
 
+    def remove(self, batch_id: int) -> bool:
+        """Drop one batch's row (it was deleted); False when it was not listed."""
+        row = self.row_of(batch_id)
+        if row is None:
+            return False
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._rows[row]
+        self.endRemoveRows()
+        return True
+
+    def title(self, batch: dict[str, Any]) -> str:
+        """The user's name for the batch, else "Lot #12"."""
+        return str(batch.get("name") or "") or self._tr("list.batch", id=batch["batchId"])
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
@@ -94,12 +109,13 @@ class BatchHistoryModel(QAbstractListModel):
             return None
         batch = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._tr("list.batch", id=batch["batchId"])
+            return self.title(batch)
         if role in (Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
             status = self._tr.status(batch.get("status"))
-            return f"{self._tr('list.batch', id=batch['batchId'])}, {status}, " + self._tr.percent(
+            text = f"{self.title(batch)}, {status}, " + self._tr.percent(
                 int(batch.get("progress") or 0)
             )
+            return plain_tip(text) if role == Qt.ItemDataRole.ToolTipRole else text
         if role == BatchRole:
             return batch
         if role == BatchIdRole:

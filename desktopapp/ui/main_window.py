@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self.progress.message.connect(
             lambda kind, text: self.banner.show_message(kind, text, timeout_ms=8000)
         )
+        self.progress.batchDeleted.connect(self._on_batch_deleted)
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.progress)
         main_box.addWidget(self.stack, 1)
@@ -212,6 +213,21 @@ class MainWindow(QMainWindow):
         pending, self._history_pending = self._history_pending, {}
         for batch_id, fields in pending.items():
             self.history_model.update(batch_id, **fields)
+        self._update_history_empty()
+
+    def _on_batch_deleted(self, batch_id: int) -> None:
+        """The user deleted a batch: its stream, its row and its panel go."""
+        self._history_pending.pop(batch_id, None)
+        if self.monitor.current == batch_id:
+            self.progress.set_client(None)
+            self.stack.setCurrentWidget(self.empty)
+            self.setWindowTitle(self.tr_("app.name"))
+        self.monitor.forget(batch_id)
+        if self.history.currentIndex().data(BatchIdRole) == batch_id:
+            self.history.selectionModel().clear()  # no neighbour is opened in its place
+        self.history_model.remove(batch_id)
+        if self.settings.last_batch == batch_id:
+            self.settings.last_batch = None
         self._update_history_empty()
 
     def _on_batch_finished(self, batch_id: int, final: dict[str, Any]) -> None:

@@ -112,6 +112,8 @@ class PhotoDelegate(QStyledItemDelegate):
             panel = QStyle.PrimitiveElement.PE_PanelItemViewItem
             style.drawPrimitive(panel, option, painter, widget)
         painter.save()
+        if photo.get("excluded"):
+            painter.setOpacity(0.45)  # left out of the inventory: dimmed, its line says why
         palette: QPalette = option.palette
         dpr = painter.device().devicePixelRatioF()
         fonts = self._fonts_for(option.font)

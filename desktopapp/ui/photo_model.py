@@ -16,6 +16,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from desktopapp.ui.batch_state import BatchState
 from desktopapp.ui.i18n import Translator
 from desktopapp.ui.inventory_view import ItemBook, photo_item_parts
+from desktopapp.ui.plain_text import plain_tip
 from desktopapp.ui.thumbnails import ThumbnailLoader
 
 Index = QModelIndex | QPersistentModelIndex
@@ -31,6 +32,7 @@ class Role(IntEnum):
     Detail = Qt.ItemDataRole.UserRole + 6
     StatusText = Qt.ItemDataRole.UserRole + 7
     Items = Qt.ItemDataRole.UserRole + 8  # [(localised name, quantity)] of a DONE photo
+    Excluded = Qt.ItemDataRole.UserRole + 9  # the user left it out of the inventory
 
 
 def contiguous_ranges(rows: list[int]) -> list[tuple[int, int]]:
@@ -151,7 +153,7 @@ class PhotoListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return photo.get("fileName") or f"#{photo.get('id')}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(photo)
+            return plain_tip(self._tooltip(photo))
         if role == Qt.ItemDataRole.DecorationRole:
             if status == "DONE" and self._thumbs is not None and photo.get("thumbnailUrl"):
                 return self._thumbs.get(int(photo["id"]))
@@ -179,6 +181,8 @@ class PhotoListModel(QAbstractListModel):
             return detail
         if role == Role.Items:
             return self._items(photo)
+        if role == Role.Excluded:
+            return bool(photo.get("excluded"))
         return None
 
     def _room(self, photo: dict[str, Any]) -> str:
@@ -221,8 +225,13 @@ class PhotoListModel(QAbstractListModel):
             if status == "PENDING" and attempts:
                 return self._tr("photo.attempts", n=attempts + 1)
             return self._tr("photo.attempts", n=attempts) if attempts > 1 else ""
-        parts = [self._room(photo), self._items_text(photo, limit)]
+        room = self._room(photo)
+        if room and photo.get("roomSource") == "hand":
+            room = self._tr("photo.roomByHand", room=room)
+        parts = [room, self._items_text(photo, limit)]
         parts.extend(self._tr.flag(flag) for flag in photo.get("flags") or [])
+        if photo.get("excluded"):
+            parts.insert(0, self._tr("photo.excluded"))
         return " · ".join(part for part in parts if part)
 
     def _tooltip(self, photo: dict[str, Any]) -> str:

@@ -12,9 +12,20 @@
 
 Its only data source is an `SseClient` (`set_client`); actions go through `ApiClient`.
 
-The inventory shows as soon as a photo is done. While the batch runs it is the window's
-own view of the photos so far (`inventory_view.LiveInventory`, the server's rule); once the
-batch is final it is the server's `inventorySummary`, as it came. Item names and unit
+The inventory shows as soon as a photo is done. It is the server's `inventorySummary`, as
+it came, whenever the newest event that changed the inventory carried one: a final batch,
+and a batch the user corrected (each of its events carries the corrected summary). For an
+uncorrected running batch, whose events carry photos only, it is the window's own view of
+the photos so far (`inventory_view.LiveInventory`, the server's rule).
+
+The review (corrections, `review_actions`): the inventory's and the photo list's context
+menus, a line's quantity and a room's name edited in place, Undo / Redo (Ctrl+Z,
+Ctrl+Shift+Z; the tooltip says what), the move's details, the batch's name (the title),
+deleting the batch (`batchDeleted`). Errors go to `message`, the window's banner.
+
+A finished batch's stream has closed: corrections made elsewhere (the page, the API) show
+when the window is activated again (the stream resumes from its last event id), and the
+window's own at once (`ReviewActions` resumes it after each answer). Item names and unit
 volumes come from the server's summaries: when a photo shows a label none of them named
 yet, the window asks `GET /api/batches/{id}` for the current one (at most every 2 s, one
 request at a time, never for batches above `LEARN_MAX_PHOTOS` photos, whose state is too
@@ -25,22 +36,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QElapsedTimer, QModelIndex, QSaveFile, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import (
+    QElapsedTimer,
+    QEvent,
+    QModelIndex,
+    QPoint,
+    QSaveFile,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QListView,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from desktopapp.ui import theme
+from desktopapp.ui.add_item_dialog import AddItemDialog
 from desktopapp.ui.api_client import ApiClient, ApiResult
+from desktopapp.ui.batch_dialogs import (
+    HeaderDialog,
+    RenameBatchDialog,
+    confirm_delete,
+    header_summary,
+)
 from desktopapp.ui.batch_state import is_final
 from desktopapp.ui.i18n import Translator
 from desktopapp.ui.icons import set_icon
@@ -50,6 +81,8 @@ from desktopapp.ui.live_indicator import LiveIndicator
 from desktopapp.ui.photo_delegate import PhotoDelegate, SpinnerAnimator, SpinnerClock
 from desktopapp.ui.photo_model import PhotoListModel
 from desktopapp.ui.photo_viewer import PhotoViewer, PreviewLoader
+from desktopapp.ui.plain_text import plain_tip
+from desktopapp.ui.review_actions import ReviewActions, room_ref
 from desktopapp.ui.services import DesktopServices
 from desktopapp.ui.sse_client import Connection, SseClient
 from desktopapp.ui.summary_widget import InventorySummary
@@ -69,10 +102,12 @@ COUNTERS = (("queued", "gray"), ("processing", "blue"), ("completed", "green"), 
 SUMMARY_SHARE = 0.62  # at most this share of the height goes to the inventory by itself
 LEARN_INTERVAL_MS = 2000  # item names: at most one `GET /api/batches/{id}` per interval
 LEARN_MAX_PHOTOS = 2000  # ... and only for batches whose state decodes in a few ms
+REFRESH_INTERVAL_MS = 2000  # a finished batch's stream resumes at most this often
 
 
 class BatchProgressWidget(QWidget):
     message = Signal(str, str)  # (kind: info | success | warning | error, text)
+    batchDeleted = Signal(int)  # the user deleted the batch on screen (it is gone)
 
     def __init__(
         self,
@@ -92,17 +127,25 @@ class BatchProgressWidget(QWidget):
         self.model = PhotoListModel(translator, thumbnails, self, items=self.items)
         self.inventory = LiveInventory(self.items)
         self._summary_version = -1  # the item book's version the shown summary used
+        self._showing_live = False  # the summary shown is the window's live view
+        self._review_shown: Any = None  # the review state last rendered (a correction: now)
         # Whether the state's inventorySummary counts every photo change seen: the delta that
         # makes a batch final comes before `complete`, which brings the final summary.
         self._summary_fresh = False
         self._learning = False
         self._asked_labels: set[str] = set()
         self._learn_clock = QElapsedTimer()
+        self._refresh_clock = QElapsedTimer()
         self._learn_timer = QTimer(self, singleShot=True)
         self._learn_timer.timeout.connect(self._learn_unknown)
         self.previews = PreviewLoader(api, self)
         self.viewer: PhotoViewer | None = None
         self._render_throttle = Throttle(self._render_all, parent=self)
+        self.review = ReviewActions(api, translator, self)
+        self.review.message.connect(self.message)
+        self.review.batchDeleted.connect(lambda batch_id, _n: self.batchDeleted.emit(batch_id))
+        self.review.busyChanged.connect(lambda _busy: self._render_review())
+        self.dialog: QDialog | None = None  # the review dialog open now (tests drive it)
         self._build()
 
     # -- layout ------------------------------------------------------------------------
@@ -120,6 +163,7 @@ class BatchProgressWidget(QWidget):
         top.setSpacing(10)
         self.title = QLabel(tr("batch.title"), header)
         self.title.setFont(theme.scaled_font(self.title, 1.45, QFont.Weight.DemiBold))
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # the user's name for the batch
         self.badge = StatusBadge(tr, header)
         self.percent = QLabel("0%", header)
         self.percent.setFont(theme.scaled_font(self.percent, 2.3, QFont.Weight.Bold))
@@ -129,6 +173,11 @@ class BatchProgressWidget(QWidget):
         top.addStretch(1)
         top.addWidget(self.percent)
         box.addLayout(top)
+        self.move_line = QLabel("", header)  # the move's details, under the batch's name
+        self.move_line.setTextFormat(Qt.TextFormat.PlainText)
+        self.move_line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.move_line.hide()
+        box.addWidget(self.move_line)
         sub = QHBoxLayout()
         self.subtitle = muted_label("", header)
         self.subtitle.setTextFormat(Qt.TextFormat.PlainText)
@@ -137,6 +186,7 @@ class BatchProgressWidget(QWidget):
         sub.addWidget(self.subtitle, 1)
         sub.addWidget(self.done_total)
         box.addLayout(sub)
+        box.addLayout(self._build_review_row(header))
         box.addSpacing(2)
         self.bar = StatusProgressBar(header)
         self.bar.setAccessibleName(tr("batch.progressLabel"))
@@ -189,6 +239,10 @@ class BatchProgressWidget(QWidget):
         self.summary = InventorySummary(tr, self.body)
         self.summary.hide()
         self.summary.heightWanted.connect(self._fit_summary)
+        tree = self.summary.tree
+        tree.quantityEdited.connect(self._quantity_edited)
+        tree.roomRenamed.connect(self._room_renamed)
+        tree.contextRequested.connect(self._inventory_context)
         self.body.addWidget(self.summary)
         # The inventory takes the height its rows need (up to SUMMARY_SHARE of the space),
         # the photos the rest, until the user drags the splitter: then it is theirs.
@@ -219,7 +273,9 @@ class BatchProgressWidget(QWidget):
         self.list.setLayoutMode(QListView.LayoutMode.Batched)
         self.list.setBatchSize(LAYOUT_BATCH)
         self.list.setFrameShape(QListView.Shape.NoFrame)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._photo_context)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setMouseTracking(True)
         self.list.viewport().setAutoFillBackground(False)
@@ -231,6 +287,51 @@ class BatchProgressWidget(QWidget):
         self.body.setStretchFactor(1, 1)
         outer.addWidget(self.body, 1)
         self.spinner = SpinnerAnimator(self.list, self.model, self.delegate)
+
+    def _build_review_row(self, parent: QWidget) -> QHBoxLayout:
+        """Undo, Redo, the move's details and the batch's menu (rename, delete)."""
+        tr = self._tr
+        row = QHBoxLayout()
+        row.setSpacing(6)
+
+        def tool(text: str, icon: str, slot: Any) -> QToolButton:
+            button = QToolButton(parent)
+            button.setText(text)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setAutoRaise(True)
+            set_icon(button, icon)
+            if slot is not None:
+                button.clicked.connect(slot)
+            row.addWidget(button)
+            return button
+
+        self.undo_button = tool(tr("review.undo"), "undo", lambda: self.review.undo())
+        self.redo_button = tool(tr("review.redo"), "redo", lambda: self.review.redo())
+        row.addStretch(1)
+        self.details_button = tool(tr("review.details"), "edit", lambda: self.edit_header())
+        self.more_button = tool("", "more", None)
+        self.more_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.more_button.setToolTip(tr("review.more"))
+        self.more_button.setAccessibleName(tr("review.more"))
+        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.more_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }")
+        self.batch_menu = QMenu(self.more_button)
+        self.rename_action = self.batch_menu.addAction(tr("review.renameBatch"))
+        self.rename_action.triggered.connect(lambda: self.rename_batch())
+        self.batch_menu.addSeparator()
+        self.delete_action = self.batch_menu.addAction(tr("review.deleteBatch"))
+        self.delete_action.triggered.connect(lambda: self.delete_batch())
+        self.more_button.setMenu(self.batch_menu)
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        self.undo_shortcut = QShortcut(QKeySequence.StandardKey.Undo, self)
+        self.redo_shortcut = QShortcut(QKeySequence("Ctrl+Shift+Z"), self)
+        self.redo_shortcut_alt = QShortcut(QKeySequence("Ctrl+Y"), self)
+        self.undo_shortcut.activated.connect(lambda: self.review.undo())
+        for shortcut in (self.redo_shortcut, self.redo_shortcut_alt):
+            shortcut.activated.connect(lambda: self.review.redo())
+        for shortcut in (self.undo_shortcut, self.redo_shortcut, self.redo_shortcut_alt):
+            shortcut.setContext(context)
+        return row
 
     # -- following a batch ---------------------------------------------------------------
     @property
@@ -250,7 +351,13 @@ class BatchProgressWidget(QWidget):
         self._client = client
         self._retrying = False
         self._asked_labels.clear()
-        self._summary_fresh = client is not None and client.is_finished
+        # a corrected batch's every event carries the summary: the last one is current
+        self._summary_fresh = client is not None and (
+            client.is_finished or bool((client.state.review or {}).get("corrections"))
+        )
+        self.review.set_client(client)
+        if self.dialog is not None:
+            self.dialog.close()
         if client is not None:
             for signal, slot in self._connections():
                 signal.connect(slot)
@@ -284,9 +391,11 @@ class BatchProgressWidget(QWidget):
         self.spinner.refresh()
         if client is not None:
             self.inventory.update(client.state, change)  # the changed photos only
-        if client is not None and is_final(client.state.status):
+        review = client.state.review if client is not None else None
+        if client is not None and (is_final(client.state.status) or review != self._review_shown):
+            self._review_shown = dict(review) if isinstance(review, dict) else review
             self._render_throttle.cancel()
-            self._render_all()  # the final figures show at once
+            self._render_all()  # the final figures, and a correction's effect, show at once
         else:
             self._render_throttle.request()
 
@@ -320,6 +429,18 @@ class BatchProgressWidget(QWidget):
         for key, tile in self.counters.items():
             value = int(counts.get(key, 0))
             tile.set_value(value, tr.number(value))
+        review = state.review if state is not None and isinstance(state.review, dict) else {}
+        name = str(review.get("name") or "")
+        title = name or tr("batch.title")
+        if self.title.text() != title:
+            self.title.setText(title)
+        self.title.setToolTip(plain_tip(name))
+        move = header_summary(tr, review.get("header"))
+        if self.move_line.text() != move:
+            self.move_line.setText(move)
+            notes = str((review.get("header") or {}).get("notes") or "")
+            self.move_line.setToolTip(plain_tip("\n".join(p for p in (move, notes) if p)))
+            self.move_line.setVisible(bool(move))
         parts = []
         if client is not None:
             parts.append(tr("batch.name", id=client.batch_id))
@@ -343,9 +464,30 @@ class BatchProgressWidget(QWidget):
         self.browser_button.setEnabled(has_batch)
         self.export_button.setEnabled(has_batch and state is not None and state.has_snapshot)
         self.export_pdf_button.setEnabled(self.export_button.isEnabled())
+        self._render_review()
+
+    def _render_review(self) -> None:
+        """Undo / Redo enabled from the review state; their tooltips say what."""
+        tr = self._tr
+        client = self._client
+        review = client.state.review if client is not None else None
+        review = review if isinstance(review, dict) else {}
+        busy = self.review.busy
+        for which, button in (("undo", self.undo_button), ("redo", self.redo_button)):
+            entry = review.get(which)
+            button.setEnabled(bool(entry) and not busy)
+            if entry:
+                tip = tr(f"review.{which}Tip", what=self.review.describe(entry))
+            else:
+                tip = tr("review.nothingToUndo" if which == "undo" else "review.nothingToRedo")
+            button.setToolTip(plain_tip(tip))
+        has_batch = client is not None
+        for widget in (self.details_button, self.more_button):
+            widget.setEnabled(has_batch)
 
     def _render_summary(self) -> None:
-        """The server's summary once the batch is final; the live view before."""
+        """The server's summary whenever the newest event that changed the inventory carried
+        one (a final batch, a corrected one); the live view of the photos otherwise."""
         client = self._client
         state = client.state if client is not None else None
         if state is None:
@@ -353,20 +495,21 @@ class BatchProgressWidget(QWidget):
             return
         final = is_final(state.status)
         server = state.inventory_summary
-        if final and server is not None and self._summary_fresh:
-            if self.summary.provisional or self.summary.summary != server:
-                self.summary.set_summary(server)
-            self._show_summary(True)
+        if server is not None and self._summary_fresh:
+            self.summary.set_summary(server, provisional=not final)
+            self._showing_live = False
+            self._show_summary(final or bool(server.get("rooms")))
             return
         if (
             self.inventory.dirty
             or self._summary_version != self.items.version
-            or not self.summary.provisional
+            or not self._showing_live
         ):
             analyzer = server.get("analyzer") if isinstance(server, dict) else None
             self.summary.set_summary(self.inventory.summary(analyzer), provisional=True)
             # (provisional also when final: the server's summary is on its way)
             self._summary_version = self.items.version
+            self._showing_live = True
         self._show_summary(final or self.inventory.rooms > 0)
         if not final:
             self._learn_unknown()
@@ -441,6 +584,125 @@ class BatchProgressWidget(QWidget):
         if self.list.currentIndex() != index:
             self.list.setCurrentIndex(index)
         self.list.scrollTo(index)
+
+    # -- the review: corrections from the inventory and the photo list -------------------
+    def _summary_rooms(self) -> list[dict[str, Any]]:
+        return list(self.summary.rooms.values())
+
+    def _quantity_edited(self, key: str, quantity: int) -> None:
+        entry = self.summary.lines.get(key)
+        if entry is not None:
+            room, line = entry
+            fields = {"room": room_ref(room), "label": line.get("label"), "quantity": quantity}
+            self.review.correct("room.item", fields)
+
+    def _room_renamed(self, key: str, name: str) -> None:
+        room = self.summary.rooms.get(key)
+        if room is not None:
+            self.review.correct("room.rename", {"room": room_ref(room), "name": name})
+
+    def _inventory_context(self, key: str, pos: QPoint) -> None:
+        menu = self.inventory_menu(key)
+        if menu is not None:
+            menu.popup(pos)
+
+    def inventory_menu(self, key: str) -> QMenu | None:
+        """The menu of a room (rename, merge into, add an item) or of a line (flags...)."""
+        tree = self.summary.tree
+        if key in self.summary.lines:
+            room, line = self.summary.lines[key]
+            return self.review.line_menu(room, line, tree, lambda: tree.edit_quantity(key))
+        room = self.summary.rooms.get(key)
+        if room is None:
+            return None
+        return self.review.room_menu(
+            room,
+            self._summary_rooms(),
+            tree,
+            lambda: tree.rename_room(key),
+            lambda: self.add_item(room),
+        )
+
+    def add_item(self, room: dict[str, Any]) -> AddItemDialog:
+        dialog = AddItemDialog(self._api, self._tr, room, self)
+        self._open_dialog(dialog)
+        dialog.accepted.connect(
+            lambda: self.review.correct("room.item", {"room": room_ref(room), **dialog.fields()})
+        )
+        return dialog
+
+    def selected_photo_ids(self) -> list[Any]:
+        rows = sorted(index.row() for index in self.list.selectionModel().selectedIndexes())
+        return [self.model.photo(row).get("id") for row in rows]
+
+    def _photo_context(self, pos: QPoint) -> None:
+        index = self.list.indexAt(pos)
+        if index.isValid() and not self.list.selectionModel().isSelected(index):
+            self.list.setCurrentIndex(index)
+        menu = self.photo_menu()
+        if menu is not None:
+            menu.popup(self.list.viewport().mapToGlobal(pos))
+
+    def photo_menu(self) -> QMenu | None:
+        """The selected photos' menu: move to a room (one correction for all), exclude."""
+        ids = self.selected_photo_ids()
+        if not ids or self._client is None:
+            return None
+        photos = [self._client.state.photos[pid] for pid in ids]
+        return self.review.photo_menu(ids, photos, self._summary_rooms(), self.list)
+
+    def edit_header(self) -> HeaderDialog | None:
+        client = self._client
+        if client is None:
+            return None
+        dialog = HeaderDialog(self._tr, (client.state.review or {}).get("header"), self)
+        self._open_dialog(dialog)
+
+        def save() -> None:
+            fields = dialog.fields()
+            if fields:
+                self.review.correct("batch.header", fields)
+
+        dialog.accepted.connect(save)
+        return dialog
+
+    def rename_batch(self) -> RenameBatchDialog | None:
+        client = self._client
+        if client is None:
+            return None
+        name = (client.state.review or {}).get("name")
+        dialog = RenameBatchDialog(self._tr, client.batch_id, name, self)
+        self._open_dialog(dialog)
+
+        def save() -> None:
+            if dialog.value() != (name or ""):
+                self.review.correct("batch.rename", {"name": dialog.value()})
+
+        dialog.accepted.connect(save)
+        return dialog
+
+    def delete_batch(self) -> QDialog | None:
+        client = self._client
+        if client is None:
+            return None
+        box = confirm_delete(self._tr, client.batch_id, len(client.state), self)
+        self._open_dialog(box)
+        box.buttonClicked.connect(
+            lambda button: self.review.delete_batch() if button is box.delete_button else None
+        )
+        return box
+
+    def _open_dialog(self, dialog: QDialog) -> None:
+        if self.dialog is not None:
+            self.dialog.close()
+        self.dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda *_: self._dialog_gone(dialog))
+        dialog.open()  # window-modal, without a nested event loop
+
+    def _dialog_gone(self, dialog: QDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
 
     def _render_connection(self) -> None:
         client = self._client
@@ -547,6 +809,24 @@ class BatchProgressWidget(QWidget):
         self.spinner.stop()
         self.bar.stop_animation()
         self.set_client(None)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.catch_up()
+
+    def catch_up(self) -> None:
+        """A finished batch's stream is closed: ask what happened since (corrections made
+        in the page or through the API), at most every REFRESH_INTERVAL_MS."""
+        client = self._client
+        if client is None or client.connection != Connection.FINISHED:
+            return
+        if len(client.state) > LEARN_MAX_PHOTOS:
+            return  # its `complete` is the whole batch again: not on every activation
+        if self._refresh_clock.isValid() and self._refresh_clock.elapsed() < REFRESH_INTERVAL_MS:
+            return
+        self._refresh_clock.start()
+        client.resume()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

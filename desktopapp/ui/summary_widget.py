@@ -14,6 +14,12 @@
 window's live view of it, `inventory_view.LiveInventory`). While a batch runs it is called
 at most every 100 ms; only the cells whose text changed are touched, and the tree is
 rebuilt only when rooms or item lines come or go.
+
+Editing (the corrections; `review_actions.ReviewActions` sends them): a line's quantity in
+place (double-click or F2: a spin box), a room's name in place (its menu's "Rename", F2);
+right-click asks for a room's or a line's menu (`contextRequested`). Nothing is changed
+here: the server's corrected summary comes back on the stream. Lines a hand added or
+corrected say so discreetly (a small pill); lines that do not move are muted.
 """
 
 from __future__ import annotations
@@ -22,13 +28,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
+    QSpinBox,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -41,6 +49,7 @@ from PySide6.QtWidgets import (
 from desktopapp.ui import theme
 from desktopapp.ui.i18n import Translator
 from desktopapp.ui.inventory_view import item_name, room_name
+from desktopapp.ui.plain_text import plain_tip
 from desktopapp.ui.widgets import Card, CounterTile, muted_label
 
 NAME, QUANTITY, VOLUME, PACKED, NOTES = range(5)
@@ -64,10 +73,11 @@ NOTES_INDENT = 10  # the notes column keeps clear of the right-aligned figures b
 
 class MarkerDelegate(QStyledItemDelegate):
     """Roomier rows, and the notes column: an item's markers as small tinted pills (fonts
-    made once per base font)."""
+    made once per base font). Its editors: a line's quantity (spin box), a room's name."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: InventoryTree | None = None) -> None:
         super().__init__(parent)
+        self._tree = parent
         self._font_key: str | None = None
         self._font = QFont()
         self._metrics = QFontMetrics(self._font)
@@ -122,6 +132,51 @@ class MarkerDelegate(QStyledItemDelegate):
             left += width + 4
         painter.restore()
 
+    # -- editing: the tree is told, the item is not written (the server's answer is) ----
+    def createEditor(
+        self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex
+    ) -> QWidget | None:
+        tree = self._tree
+        if tree is None:
+            return None
+        line = index.parent().isValid()
+        if line and index.column() == QUANTITY:
+            editor = QSpinBox(parent)
+            editor.setRange(0, 1000)
+            editor.setAlignment(NUMERIC)
+            editor.setFrame(False)
+            return editor
+        if not line and index.column() == NAME and not tree.double_clicking:
+            editor = QLineEdit(parent)
+            editor.setMaxLength(100)
+            editor.setFrame(False)
+            return editor
+        return None
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:
+        tree = self._tree
+        key = index.siblingAtColumn(NAME).data(KeyRole)
+        if isinstance(editor, QSpinBox) and tree is not None:
+            editor.setValue(tree.quantity_of(key))
+            editor.selectAll()
+        elif isinstance(editor, QLineEdit) and tree is not None:
+            editor.setText(tree.room_label(key))
+            editor.selectAll()
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: QModelIndex) -> None:
+        tree = self._tree
+        key = index.siblingAtColumn(NAME).data(KeyRole)
+        if tree is None:
+            return
+        if isinstance(editor, QSpinBox):
+            editor.interpretText()
+            if editor.value() != tree.quantity_of(key):
+                tree.quantityEdited.emit(key, editor.value())
+        elif isinstance(editor, QLineEdit):
+            text = editor.text().strip()
+            if text and text != tree.room_label(key):
+                tree.roomRenamed.emit(key, text)
+
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         hint = super().sizeHint(option, index)
         hint.setHeight(hint.height() + ROW_PADDING)
@@ -140,6 +195,9 @@ class InventoryTree(QTreeWidget):
     so a render that changes nothing makes no call into Qt."""
 
     structureChanged = Signal()  # rows came or went, or a room was folded: a new height
+    quantityEdited = Signal(str, int)  # (a line's key, as KeyRole has it; new quantity)
+    roomRenamed = Signal(str, str)  # (a room's key; its new name)
+    contextRequested = Signal(str, QPoint)  # (the row's key, global position)
 
     def __init__(self, translator: Translator, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -163,7 +221,15 @@ class InventoryTree(QTreeWidget):
         self.headerItem().setTextAlignment(NOTES, Qt.AlignmentFlag.AlignLeft)
         self.setUniformRowHeights(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._on_context)
+        self.double_clicking = False  # a double-click folds a room: it never renames it
+        self.quantities: dict[str, int] = {}  # a line's key → the quantity it shows
+        self.room_labels: dict[str, str] = {}  # a room's key → the name it shows
         self.setFrameShape(QTreeWidget.Shape.NoFrame)
         self.setItemDelegate(MarkerDelegate(self))
         self.setAccessibleName(tr("summary.tableName"))
@@ -179,13 +245,55 @@ class InventoryTree(QTreeWidget):
         self.collapsed.connect(lambda index: self._on_fold(index, True))
 
     def _on_fold(self, index: QModelIndex, folded: bool) -> None:
-        key = index.data(KeyRole)
+        key = index.siblingAtColumn(NAME).data(KeyRole)
         if isinstance(key, str) and index.parent().isValid() is False:
             if folded:
                 self._folded.add(key)
             else:
                 self._folded.discard(key)
         self.structureChanged.emit()
+
+    def _on_context(self, pos: QPoint) -> None:
+        item = self.itemAt(pos)
+        if item is not None:
+            self.setCurrentItem(item)
+            self.contextRequested.emit(item.data(NAME, KeyRole), self.viewport().mapToGlobal(pos))
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        item = self.itemAt(event.position().toPoint())
+        if item is not None and item.parent() is not None:  # a line: its quantity, anywhere
+            self.setCurrentItem(item, QUANTITY)
+            self.editItem(item, QUANTITY)
+            return
+        self.double_clicking = True
+        try:
+            super().mouseDoubleClickEvent(event)
+        finally:
+            self.double_clicking = False
+
+    def quantity_of(self, key: str) -> int:
+        return self.quantities.get(key, 0)
+
+    def room_label(self, key: str) -> str:
+        return self.room_labels.get(key, "")
+
+    def item_of(self, key: str) -> QTreeWidgetItem | None:
+        for item_key, item in self._items.items():
+            if repr(item_key) == key:
+                return item
+        return None
+
+    def edit_quantity(self, key: str) -> None:
+        item = self.item_of(key)
+        if item is not None:
+            self.setCurrentItem(item, QUANTITY)
+            self.editItem(item, QUANTITY)
+
+    def rename_room(self, key: str) -> None:
+        item = self.item_of(key)
+        if item is not None:
+            self.setCurrentItem(item, NAME)
+            self.editItem(item, NAME)
 
     def content_height(self) -> int:
         """The height that shows every visible row without scrolling."""
@@ -202,7 +310,10 @@ class InventoryTree(QTreeWidget):
         volume = metrics.horizontalAdvance("888,88 m³") + 24
         self.setColumnWidth(VOLUME, volume)
         self.setColumnWidth(PACKED, volume)
-        self.setColumnWidth(NOTES, metrics.horizontalAdvance("Intégré · non déménagé") + 40)
+        # two pills side by side: "Emballé par le client" and "Démontable"
+        self.setColumnWidth(
+            NOTES, metrics.horizontalAdvance("Emballé par le client Démontable") + 48
+        )
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
@@ -276,6 +387,7 @@ class InventoryTree(QTreeWidget):
 
     def _new_item(self, key: Any, room: bool = False) -> QTreeWidgetItem:
         item = QTreeWidgetItem()
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
         item.setData(NAME, KeyRole, repr(key))
         for column in (QUANTITY, VOLUME, PACKED):
             item.setTextAlignment(column, NUMERIC)
@@ -293,7 +405,8 @@ class InventoryTree(QTreeWidget):
             if shown is None or shown.texts[column] != text:
                 item.setText(column, text)
         if shown is None or shown.tooltip != line.tooltip:
-            item.setToolTip(NAME, line.tooltip)
+            item.setToolTip(NAME, plain_tip(line.tooltip))
+            item.setToolTip(NOTES, plain_tip(line.tooltip))
         if shown is None or shown.markers != line.markers:
             item.setData(NOTES, MarkersRole, [list(m) for m in line.markers] or None)
         if (shown is not None and shown.built_in) != line.built_in:
@@ -328,6 +441,8 @@ class InventorySummary(Card):
         self._tr = translator
         self.summary: dict[str, Any] | None = None
         self.provisional = False
+        self.rooms: dict[str, dict[str, Any]] = {}  # a room's key (KeyRole) → the room
+        self.lines: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}  # → (room, line)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 14, 18, 10)
         layout.setSpacing(10)
@@ -385,6 +500,10 @@ class InventorySummary(Card):
             self.live.setText(text)
         name = summary.get("analyzer")
         self.analyzer.setText(tr("summary.analyzer", name=name) if name else "")
+        self.rooms.clear()
+        self.lines.clear()
+        self.tree.quantities.clear()
+        self.tree.room_labels.clear()
         self.tree.set_rows([self._room_rows(room) for room in rooms])
         if self.tree.isHidden() != (not rooms):
             self.tree.setVisible(bool(rooms))
@@ -411,6 +530,8 @@ class InventorySummary(Card):
     def _room_rows(self, room: Mapping[str, Any]) -> tuple[_Line, list[_Line]]:
         tr = self._tr
         key = (room.get("roomType"), room.get("roomName"))
+        self.rooms[repr(key)] = dict(room)
+        self.tree.room_labels[repr(key)] = room_name(tr, room)
         photos = int(room.get("photos") or 0)
         count = int(room.get("itemsCount") or 0)
         head = _Line(
@@ -424,17 +545,29 @@ class InventorySummary(Card):
             ),
             tooltip=tr.room(room.get("roomType")) if room.get("roomName") else "",
         )
-        lines = [
-            self._item_row(key, line)
-            for line in room.get("items") or []
-            if isinstance(line, Mapping)
-        ]
+        lines = []
+        for line in room.get("items") or []:
+            if isinstance(line, Mapping):
+                row = self._item_row(key, line)
+                self.lines[repr(row.key)] = (self.rooms[repr(key)], dict(line))
+                self.tree.quantities[repr(row.key)] = int(line.get("quantity") or 0)
+                lines.append(row)
         return head, lines
 
     def _item_row(self, room_key: Any, line: Mapping[str, Any]) -> _Line:
         tr = self._tr
         built_in = bool(line.get("builtIn"))
+        not_moving = line.get("notMoving")
+        muted = built_in or bool(not_moving)
         markers: list[tuple[str, str]] = []
+        source = line.get("source")
+        if source in ("hand", "corrected"):
+            marker = "marker.hand" if source == "hand" else "marker.corrected"
+            markers.append((tr(marker), "violet"))
+        if not_moving:
+            markers.append((tr(f"notMoving.{not_moving}"), "gray"))
+        if line.get("packedBy") == "customer":
+            markers.append((tr("marker.customer"), "green"))
         if line.get("fragile"):
             markers.append((tr("item.fragile"), "orange"))
         if line.get("dismountable"):
@@ -443,24 +576,28 @@ class InventorySummary(Card):
             markers.append((tr("item.builtIn"), "gray"))
         quantity = int(line.get("quantity") or 0)
         unit = line.get("unitVolume_m3")
-        tooltip = ""
-        if unit is not None and not built_in and quantity:
+        tips = []
+        if unit is not None and not muted and quantity:
             packed = float(line.get("packedVolume_m3") or 0.0) / quantity
-            tooltip = tr(
-                "summary.unitVolume", volume=tr.volume(float(unit), 3), packed=tr.volume(packed, 3)
-            )
+            volume, packed_text = tr.volume(float(unit), 3), tr.volume(packed, 3)
+            tips.append(tr("summary.unitVolume", volume=volume, packed=packed_text))
+        if markers:
+            tips.append(" · ".join(text for text, _hue in markers))
+        if source in ("hand", "corrected"):
+            tips.append(tr(f"line.source.{source}"))
+            tips.append(tr("line.detected", n=tr.number(int(line.get("detectedQuantity") or 0))))
         return _Line(
             key=(room_key, line.get("label")),
             texts=(
                 item_name(line, tr.lang),
                 tr.number(quantity),
-                "—" if built_in else self._volume(line.get("volume_m3")),
-                "—" if built_in else self._volume(line.get("packedVolume_m3")),
+                "—" if muted else self._volume(line.get("volume_m3")),
+                "—" if muted else self._volume(line.get("packedVolume_m3")),
                 " · ".join(text for text, _hue in markers),
             ),
             markers=tuple(markers),
-            built_in=built_in,
-            tooltip=tooltip,
+            built_in=muted,
+            tooltip="\n".join(tips),
         )
 
 
