@@ -30,6 +30,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.browser_helpers import (
+    ARTIFACTS,
     CHROMIUM,
     FakeOrigin,
     collect_console_errors,
@@ -599,13 +600,15 @@ def test_screenshot_of_a_corrected_batch(
         "() => Array.from(document.querySelectorAll('#photo-list img[src]'))"
         ".every(img => img.complete && img.naturalWidth > 0)"
     )
-    DOCS.mkdir(exist_ok=True)
+    # tests/artifacts each run; docs/ (committed) only when asked: PHOTOLOT_UPDATE_DOCS=1
+    folder = DOCS if os.environ.get("PHOTOLOT_UPDATE_DOCS") == "1" else ARTIFACTS
+    folder.mkdir(parents=True, exist_ok=True)
     name = "review-page-fr.png" if locale == "fr-FR" else "review-page-en.png"
     bottom = page.evaluate(
         "() => Math.ceil(document.querySelector('main').getBoundingClientRect().bottom)"
     )
     page.screenshot(
-        path=str(DOCS / name),
+        path=str(folder / name),
         full_page=True,
         clip={"x": 0, "y": 0, "width": 1100, "height": bottom},
     )
