@@ -154,12 +154,16 @@
 
   // ---- the stream ------------------------------------------------------------------------
 
-  function connect() {
+  // `quietly`: the batch is finished and the stream (kept open for corrections, ?follow=1)
+  // ended; come back from the last id without showing a reconnection.
+  function connect(quietly) {
     window.clearTimeout(reconnectTimer);
     reconnectTimer = 0;
     closeStream();
-    finished = false;
-    if (conn.state !== "reconnecting") setConn("connecting");
+    if (quietly !== true) {
+      finished = false;
+      if (conn.state !== "reconnecting") setConn("connecting");
+    }
     var es = new EventSource(BS.streamUrl(batchId, lastEventId));
     source = es;
     es.addEventListener("open", function () {
@@ -182,7 +186,7 @@
       onEvent("timeout", e);
       closeStream(); // the server closes after `timeout`: come back at once with our id
       attempts = 0;
-      connect();
+      connect(finished);
     });
     // Both the server's named `error` event (a MessageEvent with data) and a lost
     // connection (a plain Event) arrive here.
@@ -207,7 +211,12 @@
       }
       logDebug("(connection lost)", null);
       closeStream(); // no automatic EventSource reconnect: ours has backoff and a limit
-      if (finished) return;
+      if (finished) {
+        reconnectTimer = window.setTimeout(function () {
+          connect(true);
+        }, BS.backoffDelay(1));
+        return;
+      }
       if (!state.hasSnapshot && attempts === 0) probe();
       else scheduleReconnect();
     });
@@ -326,7 +335,7 @@
     if (payload) merge(payload);
     finished = true;
     onEvent("complete", e);
-    closeStream(); // the batch is final: never reconnect
+    // The batch is final; the stream stays open (?follow=1) for the mover's corrections.
     setConn("finished");
   }
 
@@ -427,7 +436,7 @@
       .then(function (body) {
         showActionMessage(t("action.retryFailedDone", { n: body.requeued || 0 }), false);
         attempts = 0;
-        connect(); // a finished batch's stream is closed: follow the retried photos
+        connect(); // from the last id: the batch runs again, `complete` will come again
       })
       .catch(function (err) {
         showActionMessage(t("action.retryFailedError", { message: err.message }), true);
