@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from desktopapp import __version__
+from desktopapp.commands.remote import RemoteError
 from desktopapp.platform.datadir_lock import DataDirBusy
 from desktopapp.platform.logging_setup import NATIVE_LOG_FILE, configure_logging
 from desktopapp.platform.native_stderr import divert_native_stderr
@@ -158,6 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DataDirBusy as exc:
         print(f"photolot: {exc}", file=sys.stderr)
         return 1
+    except RemoteError as exc:  # handing over to the PhotoLot that runs failed
+        print(f"photolot: {exc}", file=sys.stderr)
+        return 1
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -167,7 +171,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.max_megapixels is not None and args.max_megapixels <= 0:
         parser.error("--max-megapixels must be positive")
     settings = settings_from_args(args)
-    if args.command == "process" or args.headless:
+    if args.command == "process" or getattr(args, "headless", False):
         # the terminal shows PhotoLot's own lines; decoders' chatter goes to logs/native.log
         divert_native_stderr(settings.paths.logs / NATIVE_LOG_FILE)
     configure_logging(settings.paths.logs, args.verbose)
@@ -192,7 +196,12 @@ def _main(argv: Sequence[str] | None) -> int:
         return run_headless(settings)
     from desktopapp.app import run_gui
 
-    return run_gui(settings, args.paths, args.lang)
+    try:
+        return run_gui(settings, args.paths, args.lang)
+    except DataDirBusy:  # --headless (not a window: that one takes the files itself) runs
+        from desktopapp.commands.process import hand_over_to_running
+
+        return hand_over_to_running(settings, args.paths, args.lang or system_language())
 
 
 if __name__ == "__main__":

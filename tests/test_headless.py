@@ -74,3 +74,63 @@ def test_headless_announces_itself_and_stops_cleanly(data_dir, stop_with):
             proc.kill()
         proc.stdout.close()
         proc.stderr.close()
+
+
+def test_process_and_photolot_path_hand_over_to_the_running_headless(data_dir, tmp_path):
+    """Single instance: a second PhotoLot on the data dir gives its paths to the running one
+    through its API (token read from the data dir) and follows the batch on its stream."""
+    from tests.helpers import make_photo
+
+    make_photo(tmp_path / "drop" / "Cuisine" / "a.jpg", 1)
+    make_photo(tmp_path / "drop" / "Chambre" / "b.jpg", 2)
+    (tmp_path / "drop" / "notes.jpg").write_text("not a picture")
+    running = subprocess.Popen(
+        [sys.executable, str(MAIN), "--headless", "--port", "0", "--data-dir", str(data_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready = running.stdout.readline().strip()
+        assert ready.startswith("PhotoLot ready: "), ready + running.stderr.read()
+        base = ready.removeprefix("PhotoLot ready: ").rstrip("/")
+
+        def second(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run(
+                [sys.executable, str(MAIN), *args, "--data-dir", str(data_dir)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                cwd=tmp_path,  # relative paths are the caller's
+                env={**os.environ, "LANG": "en_US.UTF-8"},
+            )
+
+        report = tmp_path / "report.pdf"
+        done = second("process", "drop", "--pdf", str(report), "--json")
+        assert done.returncode == 0, done.stderr
+        assert f"PhotoLot already runs on this data dir ({base}/)" in done.stderr
+        assert "100%" in done.stderr and "COMPLETED" in done.stderr
+        assert "skipped" in done.stderr and "notes.jpg" in done.stderr  # not a photo
+        assert "Cuisine (1 photo)" in done.stderr and "Chambre (1 photo)" in done.stderr
+        import json
+
+        snap = json.loads(done.stdout)
+        assert snap["status"] == "COMPLETED" and snap["counts"]["total"] == 2
+        assert report.read_bytes().startswith(b"%PDF")
+
+        alone = second("process", "drop/notes.jpg")
+        assert alone.returncode == 3, alone.stderr  # FAILED, as without a running PhotoLot
+
+        nothing = second("process", "drop/Cuisine/missing.jpg")
+        assert nothing.returncode == 2, nothing.stderr
+
+        windowless = second("drop/Chambre")  # `photolot PATH`: no window, it is headless
+        assert windowless.returncode == 0, windowless.stderr
+        assert "COMPLETED" in windowless.stderr and "Chambre (1 photo)" in windowless.stderr
+        link = second()
+        assert link.returncode == 0, link.stderr
+        assert f"Open in your browser: {base}/?token=" in link.stderr
+        assert running.poll() is None  # the running one is untouched
+    finally:
+        running.send_signal(signal.SIGTERM)
+        running.communicate(timeout=30)

@@ -11,53 +11,19 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from desktopapp.commands.remote import RemoteClient as Client
+from desktopapp.commands.remote import RemoteError
 from desktopapp.platform.settings import Settings
 from desktopapp.ui.batch_state import BatchState
-from desktopapp.ui.sse_parser import SseEvent, SseParser
 
-STREAM_TIMEOUT = 60.0
 COMPARED_PHOTO_FIELDS = ("status", "roomType", "errorCode", "fileName")
 
 
 class SmokeFailure(Exception):
     pass
-
-
-class Client:
-    def __init__(self, base_url: str, token: str) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def request(self, method: str, path: str, body: Any = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        headers = dict(self.headers)
-        if data is not None:
-            headers["Content-Type"] = "application/json"
-        req = urllib.request.Request(self.base_url + path, data, headers, method=method)
-        try:
-            with urllib.request.urlopen(req, timeout=30) as response:
-                return json.load(response)
-        except urllib.error.HTTPError as exc:
-            raise SmokeFailure(f"{method} {path} → {exc.code}: {exc.read()[:300]!r}") from exc
-
-    def stream(self, batch_id: int) -> Iterator[SseEvent]:
-        headers = {**self.headers, "Accept": "text/event-stream"}
-        req = urllib.request.Request(
-            f"{self.base_url}/api/batches/{batch_id}/stream", None, headers
-        )
-        parser = SseParser()
-        with urllib.request.urlopen(req, timeout=STREAM_TIMEOUT) as response:
-            content_type = response.headers.get("Content-Type", "")
-            if not content_type.startswith("text/event-stream"):
-                raise SmokeFailure(f"the stream answered {content_type!r}")
-            while chunk := response.read1(65536):
-                yield from parser.feed(chunk)
 
 
 def make_photos(folder: Path) -> list[Path]:
@@ -165,7 +131,7 @@ def smoke_main(url: str | None, token: str | None, settings: Settings | None) ->
                 client = Client(services.base_url, services.token)
             (workdir / "photos").mkdir()
             run_smoke(client, make_photos(workdir / "photos"))
-        except (SmokeFailure, OSError, ValueError, KeyError) as exc:
+        except (SmokeFailure, RemoteError, OSError, ValueError, KeyError) as exc:
             print(f"FAILURE: {exc}")
             return 1
         finally:

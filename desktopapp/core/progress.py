@@ -47,6 +47,16 @@ def counts_from_statuses(by_status: Mapping[str, int]) -> Counts:
     )
 
 
+def counts_from_dict(counts: Mapping[str, int]) -> Counts:
+    """The payloads' `counts` object back into `Counts`."""
+    return Counts(
+        queued=int(counts.get("queued", 0)),
+        processing=int(counts.get("processing", 0)),
+        completed=int(counts.get("completed", 0)),
+        failed=int(counts.get("failed", 0)),
+    )
+
+
 def count_photos(statuses: Iterable[str]) -> Counts:
     tally: dict[str, int] = {}
     for status in statuses:
