@@ -44,3 +44,18 @@ def test_installs_the_entry_with_the_absolute_path_then_removes_it(tmp_path, mon
     assert removed.returncode == 0
     assert not (data / "applications" / "photolot.desktop").exists()
     assert not list((data / "icons").rglob("photolot.*"))
+
+
+def test_the_entry_never_claims_folders_nor_sets_itself_as_default(tmp_path):
+    """Listed under "Open with" for pictures; a folder still opens in the file manager, and
+    nothing writes the user's defaults (mimeapps.list)."""
+    program = tmp_path / "photolot"
+    program.write_text("#!/bin/sh\nexit 0\n")
+    program.chmod(program.stat().st_mode | stat.S_IXUSR)
+    data = tmp_path / "share"
+    assert install(str(program), data=data).returncode == 0
+    entry = (data / "applications" / "photolot.desktop").read_text()
+    (mime_line,) = [line for line in entry.splitlines() if line.startswith("MimeType=")]
+    types = [t for t in mime_line.removeprefix("MimeType=").split(";") if t]
+    assert "image/jpeg" in types and all(t.startswith("image/") for t in types)
+    assert not list(tmp_path.rglob("mimeapps.list"))

@@ -46,13 +46,14 @@ _UNAUTHORIZED_BODY = """<main>
 PhotoLot app on this computer.</p>
 <ol>
 <li>Start PhotoLot.</li>
-<li>Choose <strong>Open in browser</strong> (or click a batch's link) in the PhotoLot window.</li>
+<li>In the PhotoLot window, choose <strong>Open in browser</strong>.</li>
 </ol>
 <p>The link PhotoLot opens carries a key that works only once, for a few minutes; your
 browser then stays signed in until it closes or PhotoLot restarts. Seeing this page after
 a restart of PhotoLot, or from an old link? Choose <strong>Open in browser</strong>
 again.</p>
-<p>PhotoLot started with <code>--headless</code> prints a fresh link each time it starts.</p>
+<p>PhotoLot started with <code>--headless</code> prints a fresh link each time it starts;
+running <code>photolot</code> in a terminal while it runs prints another one.</p>
 </section>
 <hr>
 <section lang="fr">
@@ -61,14 +62,14 @@ again.</p>
 depuis l’application PhotoLot de cet ordinateur.</p>
 <ol>
 <li>Lancez PhotoLot.</li>
-<li>Choisissez <strong>Ouvrir dans le navigateur</strong> (ou cliquez sur le lien d’un lot)
-dans la fenêtre de PhotoLot.</li>
+<li>Dans la fenêtre de PhotoLot, choisissez <strong>Ouvrir dans le navigateur</strong>.</li>
 </ol>
 <p>Le lien ouvert par PhotoLot contient une clé qui ne sert qu’une fois, pendant quelques
 minutes ; votre navigateur reste ensuite connecté jusqu’à sa fermeture ou au redémarrage de
 PhotoLot. Vous voyez cette page après un redémarrage de PhotoLot, ou depuis un ancien lien ?
 Choisissez de nouveau <strong>Ouvrir dans le navigateur</strong>.</p>
-<p>PhotoLot lancé avec <code>--headless</code> affiche un nouveau lien à chaque démarrage.</p>
+<p>PhotoLot lancé avec <code>--headless</code> affiche un nouveau lien à chaque démarrage ;
+lancer <code>photolot</code> dans un terminal pendant qu’il tourne en affiche un autre.</p>
 </section>
 </main>"""
 
