@@ -198,6 +198,7 @@ def test_review_from_the_window(qtbot, make_window, stack, tmp_path):
     # undo / redo, with the buttons and the shortcuts; the tooltip says what
     assert "Vendu" not in progress.undo_button.toolTip()
     assert "Canapé" in progress.undo_button.toolTip()
+    qtbot.waitUntil(progress.undo_button.isEnabled, timeout=WAIT)  # the last POST answered
     qtbot.mouseClick(progress.undo_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Vendu" not in rows(window)["Canapé"][4], timeout=WAIT)
     assert core_line(stack, batch_id, "Salon", "sofa")["notMoving"] is None
@@ -278,9 +279,11 @@ def test_review_from_the_window(qtbot, make_window, stack, tmp_path):
 
     # undone and redone
     assert "détails du déménagement" in progress.undo_button.toolTip()
+    qtbot.waitUntil(progress.undo_button.isEnabled, timeout=WAIT)  # the last POST answered
     qtbot.mouseClick(progress.undo_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: progress.move_line.isHidden(), timeout=WAIT)
     assert not core.snapshot(batch_id)["review"]["header"].get("customer")
+    qtbot.waitUntil(progress.redo_button.isEnabled, timeout=WAIT)
     qtbot.mouseClick(progress.redo_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: progress.move_line.text() == expected, timeout=WAIT)
     assert core.snapshot(batch_id)["review"]["header"]["customer"] == "Mme Dupont & fils"

@@ -61,6 +61,9 @@ class Change:
     summary_changed: bool = False
     meta_changed: bool = False
     previous_status: str | None = None
+    # Whether the newest event that changed the inventory (photos or summary) carried the
+    # summary: True, False, or None when no event of this change touched the inventory.
+    summary_fresh: bool | None = None
 
     @property
     def photos_changed(self) -> bool:
@@ -82,6 +85,8 @@ class Change:
         self.status_changed = self.status_changed or later.status_changed
         self.summary_changed = self.summary_changed or later.summary_changed
         self.meta_changed = self.meta_changed or later.meta_changed
+        if later.summary_fresh is not None:
+            self.summary_fresh = later.summary_fresh
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +97,7 @@ class Change:
             "statusChanged": self.status_changed,
             "summaryChanged": self.summary_changed,
             "previousStatus": self.previous_status,
+            "summaryFresh": self.summary_fresh,
         }
 
 
@@ -171,6 +177,9 @@ class BatchState:
             summary = payload["inventorySummary"]
             self.inventory_summary = dict(summary) if isinstance(summary, Mapping) else None
             change.summary_changed = True
+            change.summary_fresh = True
+        elif change.photos_changed:
+            change.summary_fresh = False
         for key, attribute in META_KEYS.items():
             if key in payload and payload[key] is not None:
                 setattr(self, attribute, payload[key])

@@ -381,12 +381,16 @@ class BatchProgressWidget(QWidget):
 
     def _on_state_changed(self, change: dict[str, Any]) -> None:
         client = self._client
-        if change.get("summaryChanged") and client is not None:
+        fresh = change.get("summaryFresh")
+        if fresh is not None:  # several events in one chunk: what the newest one said
+            self._summary_fresh = bool(fresh)
+        elif change.get("summaryChanged"):
             self._summary_fresh = True
-            if self.items.learn(client.state.inventory_summary):
-                self.model.names_changed()
         elif change.get("full") or change.get("added") or change.get("changed"):
             self._summary_fresh = False
+        summary = client.state.inventory_summary if client is not None else None
+        if change.get("summaryChanged") and self.items.learn(summary):
+            self.model.names_changed()
         self.model.apply_change(change)  # rows: Qt repaints only those on screen
         self.spinner.refresh()
         if client is not None:
