@@ -11,6 +11,7 @@ from resources/inventory/catalogue.json and desktopapp/inventory/packing.py:
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from tests.helpers import make_photo
 from tests.ui_helpers import OFFSCREEN_QUIRKS, Gate, LiveStack
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 pytestmark = OFFSCREEN_QUIRKS
 WAIT = 10_000
 
@@ -488,5 +490,9 @@ def test_screenshot_of_a_corrected_batch(qtbot, make_window, stack, tmp_path, la
     window.banner.hide()
     qtbot.waitUntil(lambda: not progress.bar.animating, timeout=WAIT)
     QApplication.processEvents()  # the layout settles before the picture
-    DOCS.mkdir(exist_ok=True)
-    assert window.grab().save(str(DOCS / f"review-window-{lang}.png"))
+    # tests/artifacts on every run; docs/ only when asked (no churn in committed PNGs)
+    picture = window.grab()
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert picture.save(str(ARTIFACTS / f"review-window-{lang}.png"))
+    if os.environ.get("PHOTOLOT_UPDATE_DOCS") == "1":
+        assert picture.save(str(DOCS / f"review-window-{lang}.png"))
