@@ -23,9 +23,10 @@ menus, a line's quantity and a room's name edited in place, Undo / Redo (Ctrl+Z,
 Ctrl+Shift+Z; the tooltip says what), the move's details, the batch's name (the title),
 deleting the batch (`batchDeleted`). Errors go to `message`, the window's banner.
 
-A finished batch's stream has closed: corrections made elsewhere (the page, the API) show
-when the window is activated again (the stream resumes from its last event id), and the
-window's own at once (`ReviewActions` resumes it after each answer). Item names and unit
+The window's streams follow finished batches (`SseClient(follow=True)`), so corrections
+made elsewhere (the page, the API) show at once. A client that does not follow has closed
+its stream at `complete`: it resumes after each of the window's own corrections
+(`ReviewActions`) and when the window is activated again (`catch_up`). Item names and unit
 volumes come from the server's summaries: when a photo shows a label none of them named
 yet, the window asks `GET /api/batches/{id}` for the current one (at most every 2 s, one
 request at a time, never for batches above `LEARN_MAX_PHOTOS` photos, whose state is too
@@ -825,6 +826,8 @@ class BatchProgressWidget(QWidget):
         client = self._client
         if client is None or client.connection != Connection.FINISHED:
             return
+        if getattr(client, "follow", False):
+            return  # its stream stayed open: the corrections arrive as they are made
         if len(client.state) > LEARN_MAX_PHOTOS:
             return  # its `complete` is the whole batch again: not on every activation
         if self._refresh_clock.isValid() and self._refresh_clock.elapsed() < REFRESH_INTERVAL_MS:

@@ -11,9 +11,10 @@
 Every action is one `POST` (ApiClient); nothing is changed locally. What the window shows
 comes back on the batch's stream, as for any other client: one journal event per
 correction carries the photos it changed, the corrected inventory and the review state.
-A finished batch's stream has closed, so after its own correction the window resumes it
-(Last-Event-ID: only the new event, then `complete`). Errors (400 / 404 / 409 with
-{"error": {"code", "message"}}) go to `message`, the window's banner.
+The window follows finished batches too (`SseClient(follow=True)`: the stream stays open
+after `complete`); a client that does not follow has closed its stream at `complete`, so
+after its own correction the window resumes it (Last-Event-ID: the new event, `complete`).
+Errors (400 / 404 / 409 with {"error": {"code", "message"}}) go to `message`, the banner.
 """
 
 from __future__ import annotations
@@ -114,8 +115,8 @@ class ReviewActions(QObject):
         if not result.ok:
             self.message.emit("error", self._tr("review.error", message=result.message))
             return
-        # the change comes back on the stream; a finished batch's stream has closed
-        if client.connection == Connection.FINISHED:
+        # the change comes back on the stream; one that does not follow has closed
+        if client.connection == Connection.FINISHED and not getattr(client, "follow", False):
             client.resume()
 
     def delete_batch(self) -> None:
