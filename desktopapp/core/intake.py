@@ -234,3 +234,30 @@ def create_batch(
         queue.enqueue_many([photo.id for photo in photos])
         tx.after_commit(queue.wake)
     return IntakeResult(batch.id, len(photos), skipped, notices)
+
+
+_SAME_FILES_SQL = (
+    "SELECT batch_id, COUNT(*) FROM photo WHERE source_path IN ({marks}) GROUP BY batch_id"
+)
+_BATCH_SIZE_SQL = "SELECT COUNT(*) FROM photo WHERE batch_id = ?"
+
+
+def batch_of_same_files(
+    db: SqliteDatabase, paths: Iterable[str | os.PathLike[str]]
+) -> tuple[int, int] | None:
+    """(batch id, photos) of the newest batch made of exactly the files these paths give
+    (the same files dropped again), else None."""
+    files = sorted({str(path) for path in scan_paths(paths).files})
+    if not files:
+        return None
+    found: dict[int, int] = defaultdict(int)
+    for start in range(0, len(files), 500):
+        chunk = files[start : start + 500]
+        sql = _SAME_FILES_SQL.format(marks=",".join("?" * len(chunk)))
+        for batch_id, count in db.execute_sql(sql, chunk).fetchall():
+            found[batch_id] += count
+    for batch_id in sorted(found, reverse=True):
+        total = db.execute_sql(_BATCH_SIZE_SQL, (batch_id,)).fetchone()[0]
+        if found[batch_id] == len(files) == total:
+            return batch_id, total
+    return None

@@ -18,7 +18,7 @@ from desktopapp.core import state, tasks
 from desktopapp.core.db import open_database
 from desktopapp.core.events import EventBus
 from desktopapp.core.imaging import MAX_PIXELS
-from desktopapp.core.intake import IntakeResult, create_batch
+from desktopapp.core.intake import IntakeResult, batch_of_same_files, create_batch
 from desktopapp.core.near_duplicates import NearDuplicateIndex
 from desktopapp.core.pipeline import Pipeline
 from desktopapp.core.review import Review
@@ -120,6 +120,12 @@ class Core:
             analyzer=self.analyzer.name,
             notices=[problem for problem in problems if problem],
         )
+
+    def batch_of_same_files(
+        self, paths: Iterable[str | os.PathLike[str]]
+    ) -> tuple[int, int] | None:
+        """The newest batch made of exactly these files: dropping them again would repeat it."""
+        return batch_of_same_files(self.db, paths)
 
     def retry_failed(self, batch_id: int) -> tasks.RetryResult:
         state.get_batch(batch_id)

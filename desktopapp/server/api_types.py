@@ -33,6 +33,8 @@ class ServerApi:
     """Wake-ups "batch B has events up to N"; the server subscribes one listener."""
     create_batch: Callable[[Iterable[str | os.PathLike[str]], str | None], IntakeResult]
     """(paths, project) → IntakeResult; raises intake.NothingToImport."""
+    batch_of_same_files: Callable[[list[str]], tuple[int, int] | None]
+    """paths → (batch id, photos) of the newest batch made of exactly those files, or None."""
     retry_failed: Callable[[int], RetryResult]
     """batch id → photos re-queued, and the failed ones not worth a retry; raises
     state.BatchNotFound."""
@@ -70,6 +72,7 @@ class ServerApi:
         return cls(
             bus=core.bus,
             create_batch=core.create_batch,
+            batch_of_same_files=core.batch_of_same_files,
             retry_failed=core.retry_failed,
             snapshot=core.snapshot,
             snapshot_at_head=partial(queries.snapshot_at_head, core.db, core.catalogue),

@@ -26,10 +26,13 @@ from desktopapp.server.context import CONTEXT, ServerContext
 from desktopapp.server.errors import error_middleware
 from desktopapp.server.security import add_security_headers, security_middlewares
 from desktopapp.server.stream.hub import StreamHub
+from desktopapp.server.stream.list_stream import batch_list_stream
 from desktopapp.server.stream.stream import JournalPages, stream_handler
 from desktopapp.server.tickets import BrowserTickets
 
 STREAM_ROUTE = "batch-stream"
+LIST_STREAM_ROUTE = "batch-list-stream"
+STREAM_ROUTES = frozenset({STREAM_ROUTE, LIST_STREAM_ROUTE})
 PAGE_ROUTES = frozenset({"page-index", "page-batch"})
 BATCHES_PATH = "/api/batches"
 SESSION_BYTES = 32  # the browser cookie's secret: 256 bits, new for every app
@@ -63,7 +66,7 @@ def create_app(
                 security,
                 session=secrets.token_urlsafe(SESSION_BYTES),
                 tickets=tickets,
-                origin_checked_paths=lambda request: request.match_info.route.name == STREAM_ROUTE,
+                origin_checked_paths=lambda request: request.match_info.route.name in STREAM_ROUTES,
                 page_route=lambda request: request.match_info.route.name in PAGE_ROUTES,
                 multipart_paths={BATCHES_PATH},
             ),
@@ -78,6 +81,11 @@ def create_app(
 
     app.router.add_get("/api/health", routes_api.health)
     app.router.add_get(BATCHES_PATH, routes_api.list_batches)
+    # before /api/batches/{batch_id}: "stream" and "lookup" are not ids
+    app.router.add_post("/api/batches/lookup", routes_api.lookup_batch)
+    app.router.add_get(
+        "/api/batches/stream", batch_list_stream, name=LIST_STREAM_ROUTE, allow_head=False
+    )
     app.router.add_post(BATCHES_PATH, routes_api.create_batch)
     app.router.add_get("/api/batches/{batch_id}", routes_api.get_batch)
     app.router.add_post("/api/batches/{batch_id}/retry-failed", routes_api.retry_failed)

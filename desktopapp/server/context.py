@@ -37,6 +37,8 @@ class ServerContext:
     """One-time `?token=` tickets for page URLs (`POST /api/browser-tickets` mints them)."""
     page_reads: PageReads = field(default_factory=PageReads)
     """Journal pages shared by the streams of one batch (see page_reads)."""
+    list_streams: int = 0
+    """Open `GET /api/batches/stream` lists (list_stream caps them)."""
     executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(DB_THREADS, thread_name_prefix="photolot-db")
     )

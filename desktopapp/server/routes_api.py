@@ -115,6 +115,17 @@ async def create_batch(request: web.Request) -> web.Response:
     )
 
 
+async def lookup_batch(request: web.Request) -> web.Response:
+    """`{"paths": [...]}` → `{"batchId": n | null, "photosCount": n}`: the newest batch made
+    of exactly the files these paths give (the window asks before importing a drop again)."""
+    require_bearer(request, "Looking up paths")
+    ctx = context(request)
+    paths, _project = await _json_paths(request, ctx)
+    found = await ctx.run(ctx.api.batch_of_same_files, paths)
+    batch_id, count = found if found else (None, 0)
+    return web.json_response({"batchId": batch_id, "photosCount": count})
+
+
 def _named(skipped: list[dict[str, str]], upload: Upload | None) -> list[dict[str, str]]:
     """Uploaded files are reported by the name the browser sent, not our storage path."""
     if upload is None:
