@@ -22,6 +22,8 @@ from peewee import (
     TextField,
 )
 
+from desktopapp.platform.private_files import create_private
+
 # Photo states. A photo waiting for a retry is PENDING again (with attempts > 0).
 PENDING = "PENDING"
 PROCESSING = "PROCESSING"
@@ -216,7 +218,8 @@ def migrate(db: SqliteDatabase, target: int = SCHEMA_VERSION) -> int:
 def open_database(
     path: Path, *, migrate_to: int = SCHEMA_VERSION, bind: bool = True
 ) -> SqliteDatabase:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    create_private(path)  # SQLite's -wal and -shm files then take its owner-only mode
     db = SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
     db.connect(reuse_if_open=True)
     migrate(db, migrate_to)

@@ -6,6 +6,8 @@ import logging
 import logging.handlers
 from pathlib import Path
 
+from desktopapp.platform.private_files import open_private
+
 FORMAT = "%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"
 
 
@@ -19,6 +21,13 @@ def _not_a_decoder_warning(record: logging.LogRecord) -> bool:
     return record.name != "py.warnings"
 
 
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Each new log file owner-only, whatever the umask."""
+
+    def _open(self):
+        return open_private(Path(self.baseFilename), self.mode, self.encoding)
+
+
 def configure_logging(log_dir: Path | None, verbose: bool = False) -> None:
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
@@ -29,8 +38,8 @@ def configure_logging(log_dir: Path | None, verbose: bool = False) -> None:
         console.addFilter(_not_a_decoder_warning)
     handlers: list[logging.Handler] = [console]
     if log_dir is not None:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
+        log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        file_handler = _PrivateRotatingFileHandler(
             log_dir / LOG_FILE, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
         )
         file_handler.setFormatter(logging.Formatter(FORMAT))

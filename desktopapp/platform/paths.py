@@ -10,6 +10,8 @@ from pathlib import Path
 
 import platformdirs
 
+from desktopapp.platform.private_files import FOLDER_MODE, tighten
+
 DATA_DIR_ENV = "PHOTOLOT_DATA_DIR"
 
 
@@ -78,10 +80,12 @@ class DataPaths:
         return self.root / "logs"
 
     def ensure(self) -> DataPaths:
-        """Create the folders; a new data dir is the user's alone (it lists their files)."""
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        """Create the folders, owner-only (the data dir lists the user's files), and
+        tighten the modes an older PhotoLot or a loose umask left (private_files)."""
+        self.root.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
         for folder in (self.store, self.thumbs, self.previews, self.uploads, self.logs):
-            folder.mkdir(exist_ok=True, mode=0o700)
+            folder.mkdir(exist_ok=True, mode=FOLDER_MODE)
+        tighten(self.root, depth=2)  # the root's files (database, token) and logs/*
         return self
 
     def thumb_path(self, sha256: str) -> Path:
