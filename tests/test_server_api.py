@@ -81,8 +81,11 @@ async def test_create_skips_are_reported(harness, tmp_path: Path, photos: list[P
     make_photo(folder / "room.jpg", 3)
     body = await (await harness.post("/api/batches", json={"paths": [str(folder)]})).json()
     assert body["photosCount"] == 1
-    assert [s["name"] for s in body["skipped"]] == [str(folder / "notes.txt")]
+    # named from the dropped folder, never by where the server found it
+    assert [s["name"] for s in body["skipped"]] == ["drop/notes.txt"]
     assert body["skipped"][0]["reason"].startswith("not_an_image")
+    state = await (await harness.get(f"/api/batches/{body['batchId']}")).json()
+    assert state["skipped"] == body["skipped"] and str(tmp_path) not in json.dumps(state)
 
 
 async def test_nothing_to_import_is_422_with_the_skipped_list(harness, tmp_path: Path) -> None:
@@ -171,6 +174,26 @@ def upload_form(files: list[tuple[str, bytes]], project: str | None = None) -> a
     for name, data in files:
         form.add_field("files", data, filename=name, content_type="image/jpeg")
     return form
+
+
+async def test_an_upload_with_a_duplicate_names_files_never_server_paths(
+    harness, photos: list[Path]
+) -> None:
+    same = photos[0].read_bytes()
+    files = [("one.jpg", same), ("two.jpg", same), ("notes.jpg", b"text")]
+    response = await harness.post("/api/batches", data=upload_form(files))
+    assert response.status == 201, await response.text()
+    body = await response.json()
+    assert body["skipped"] == [{"name": "two.jpg", "reason": "duplicate: identical to one.jpg"}]
+    batch_id = body["batchId"]
+    harness.core.start()
+    wait_until_final(harness.core, batch_id)
+    state_text = await (await harness.get(f"/api/batches/{batch_id}")).text()
+    stream = await harness.open_stream(batch_id)
+    streamed = [event.data for event in await stream.rest()]
+    data_dir = str(harness.core.paths.root)
+    for text in (state_text, json.dumps(body), *streamed):
+        assert data_dir not in text and "/uploads/" not in text
 
 
 async def test_multipart_upload_creates_a_batch(harness, photos: list[Path]) -> None:

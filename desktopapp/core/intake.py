@@ -14,7 +14,7 @@ import os
 import stat
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -71,9 +71,22 @@ class _Scan:
     seen_inodes: set[tuple[int, int]] = field(default_factory=set)
     seen_dirs: set[tuple[int, int]] = field(default_factory=set)
     same_file: int = 0
+    names: Mapping[str, str] = field(default_factory=dict)  # path → the name to show
+    base: Path | None = None  # the dropped path being walked: names are relative to it
+
+    def display(self, path: Path) -> str:
+        """How a person knows the file: the name it was sent with (uploads), else its path
+        from the dropped folder ("Maison/Salon/notes.txt"); never where the server keeps
+        it (the home folder, the user's name, uploads/<random>/)."""
+        named = self.names.get(str(path))
+        if named:
+            return named
+        if self.base is not None and path.is_relative_to(self.base.parent):
+            return str(path.relative_to(self.base.parent)) or path.name
+        return path.name
 
     def skip(self, path: Path, reason: str) -> None:
-        self.skipped.append({"name": str(path), "reason": reason})
+        self.skipped.append({"name": self.display(path), "reason": reason})
 
 
 def _is_hidden(path: Path, st: os.stat_result) -> bool:
@@ -137,10 +150,13 @@ def _walk(scan: _Scan, folder: Path) -> None:
             scan.skip(path, "special_file: not a regular file")
 
 
-def scan_paths(paths: Iterable[str | os.PathLike[str]]) -> _Scan:
-    scan = _Scan()
+def scan_paths(
+    paths: Iterable[str | os.PathLike[str]], names: Mapping[str, str] | None = None
+) -> _Scan:
+    scan = _Scan(names=names or {})
     for raw in paths:
         path = Path(raw).expanduser()
+        scan.base = path.absolute()
         try:
             st = path.stat()
         except OSError:
@@ -201,17 +217,19 @@ def create_batch(
     project: str | None = None,
     analyzer: str = "offline",
     notices: Iterable[str] = (),
+    names: Mapping[str, str] | None = None,
 ) -> IntakeResult:
     """`notices`: what the user should know about this batch besides its files (e.g. that
-    object detection is off)."""
-    scan = scan_paths(paths)
+    object detection is off); `names`: path → the name a person knows it by (an upload's
+    name as the browser sent it)."""
+    scan = scan_paths(paths, names)
     files, identical = drop_identical(scan.files)
     notices = list(notices)
     repeated = scan.same_file + len(identical)
     if repeated:
         notices.append(f"{repeated} identical file(s) in this drop were counted once.")
     skipped = scan.skipped + [
-        {"name": str(dup), "reason": f"duplicate: identical to {orig.name}"}
+        {"name": scan.display(dup), "reason": f"duplicate: identical to {scan.display(orig)}"}
         for dup, orig in identical
     ]
     if not files:

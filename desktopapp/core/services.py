@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from desktopapp.core import state, tasks
@@ -108,8 +108,12 @@ class Core:
         return finished
 
     def create_batch(
-        self, paths: Iterable[str | os.PathLike[str]], project: str | None = None
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        project: str | None = None,
+        names: Mapping[str, str] | None = None,
     ) -> IntakeResult:
+        """`names`: path → the name a person knows the file by (uploads), for messages."""
         problems = [*self.notices, self.analyzer_problem()]
         return create_batch(
             self.db,
@@ -119,6 +123,7 @@ class Core:
             project=project,
             analyzer=self.analyzer.name,
             notices=[problem for problem in problems if problem],
+            names=names,
         )
 
     def batch_of_same_files(

@@ -7,8 +7,7 @@ builds one from a `desktopapp.core.services.Core`; tests may build one by hand.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -31,8 +30,9 @@ if TYPE_CHECKING:
 class ServerApi:
     bus: EventBus
     """Wake-ups "batch B has events up to N"; the server subscribes one listener."""
-    create_batch: Callable[[Iterable[str | os.PathLike[str]], str | None], IntakeResult]
-    """(paths, project) → IntakeResult; raises intake.NothingToImport."""
+    create_batch: Callable[..., IntakeResult]
+    """(paths, project, names=None) → IntakeResult; `names`: stored path → the name the
+    browser sent (never shown: server paths); raises intake.NothingToImport."""
     batch_of_same_files: Callable[[list[str]], tuple[int, int] | None]
     """paths → (batch id, photos) of the newest batch made of exactly those files, or None."""
     retry_failed: Callable[[int], RetryResult]

@@ -93,7 +93,8 @@ async def create_batch(request: web.Request) -> web.Response:
             raise _bad_paths_error(bad)
     try:
         # Once started, intake runs to its end on its thread even if the client goes away.
-        result: IntakeResult = await ctx.run(ctx.api.create_batch, paths, project)
+        names = upload.original_names if upload is not None else None
+        result: IntakeResult = await ctx.run(ctx.api.create_batch, paths, project, names)
     except NothingToImport as exc:
         if upload is not None:  # no batch refers to these files
             await ctx.run(shutil.rmtree, upload.folder, True)
@@ -101,13 +102,13 @@ async def create_batch(request: web.Request) -> web.Response:
             422,
             "nothing_to_import",
             str(exc),
-            details={"skipped": _named(exc.skipped, upload)},
+            details={"skipped": exc.skipped},
         ) from None
     return web.json_response(
         {
             "batchId": result.batch_id,
             "photosCount": result.photos_count,
-            "skipped": _named(result.skipped, upload),
+            "skipped": result.skipped,
             "notices": result.notices,
         },
         status=201,
@@ -124,13 +125,6 @@ async def lookup_batch(request: web.Request) -> web.Response:
     found = await ctx.run(ctx.api.batch_of_same_files, paths)
     batch_id, count = found if found else (None, 0)
     return web.json_response({"batchId": batch_id, "photosCount": count})
-
-
-def _named(skipped: list[dict[str, str]], upload: Upload | None) -> list[dict[str, str]]:
-    """Uploaded files are reported by the name the browser sent, not our storage path."""
-    if upload is None:
-        return skipped
-    return [{**entry, "name": upload.display_name(entry["name"])} for entry in skipped]
 
 
 async def _json_object(request: web.Request, ctx: ServerContext, shape: str) -> dict[str, Any]:
