@@ -428,9 +428,10 @@ async def test_repeated_bad_tokens_get_429_but_the_right_token_passes(make_harne
     assert wrong_page.status == 429
     good = {"Authorization": f"Bearer {harness.token}", "User-Agent": "guesser"}
     assert (await harness.get("/api/batches", auth=False, headers=good)).status == 200
-    # Another program on the same machine is not locked out by the guesser.
-    other = {"Authorization": "Bearer nope", "User-Agent": "someone else"}
-    assert (await harness.get("/api/batches", auth=False, headers=other)).status == 401
+    # A new User-Agent does not start a new count: the limit is per peer address.
+    for agent in ("someone else", "curl/8", "Mozilla/5.0"):
+        other = {"Authorization": "Bearer nope", "User-Agent": agent}
+        assert (await harness.get("/api/batches", auth=False, headers=other)).status == 429
     # No token at all is not an attempt: a browser without the cookie still gets its page.
     assert (await harness.get("/", auth=False, headers={"User-Agent": "guesser"})).status == 401
 

@@ -15,7 +15,7 @@ class SecurityConfig:
     """The port in allowed Host/Origin values and the cookie name; None: the port the
     connection actually arrived on (right for ephemeral ports and for tests)."""
     max_bad_tokens: int = 20
-    """Wrong tokens from one client (address + user agent) within `bad_token_window`
+    """Wrong tokens from one client (its peer address) within `bad_token_window`
     seconds before its further wrong attempts get 429. The right token always passes."""
     bad_token_window: float = 60.0
 

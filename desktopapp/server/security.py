@@ -16,7 +16,7 @@ In order, each request meets:
    303 to the same URL without it; the install token is NOT accepted there. A browser
    already signed in that opens a spent link is just sent to the clean URL. The
    handlers ask `require_bearer` for what a browser session must not do (import by
-   path, mint tickets). A client (address + user agent) that sent `max_bad_tokens`
+   path, mint tickets). A client (its peer address) that sent `max_bad_tokens`
    wrong tokens or tickets within the window gets 429 + Retry-After for further wrong
    ones; a request with the right token always passes. Requests with no credential at
    all are not counted (a browser without the cookie just gets the 401 page).
@@ -206,7 +206,7 @@ def security_middlewares(
             )
         return await handler(request)
 
-    def wrong_credential(client: tuple[Any, str]) -> ApiError:
+    def wrong_credential(client: str) -> ApiError:
         wait = limiter.retry_after(client)
         if wait is not None:
             return ApiError(
@@ -224,7 +224,9 @@ def security_middlewares(
         if request.path == HEALTH_PATH:
             return await handler(request)
         port = local_port(request, config)
-        client = (request.remote, request.headers.get(hdrs.USER_AGENT, ""))
+        # keyed on the peer alone: a guesser cannot reset its count with a new User-Agent
+        # (on loopback every program shares the address; the right credential always passes)
+        client = request.remote or ""
         cookie = request.cookies.get(cookie_name(port))
         if request.method == hdrs.METH_GET and "token" in request.query and page_route(request):
             if tickets.redeem(request.query["token"]):
