@@ -9,6 +9,9 @@
     │                               [Annuler] [Ajouter]        │
     └──────────────────────────────────────────────────────────┘
 
+The photo viewer uses it to pick a catalogue item for one photo: `photo=True` (no item of
+one's own, the counts are the photo's), `ask_quantity=False` to relabel ("Not this…").
+
 The search asks `GET /api/catalogue?q=` (French and English names), at most one request
 at a time, 150 ms after the last keystroke. `fields()` gives the `room.item` correction:
 {"label", "quantity"} (the room's new quantity: what it had plus what is added), or
@@ -53,19 +56,32 @@ class AddItemDialog(QDialog):
         translator: Translator,
         room: Mapping[str, Any],
         parent: QWidget | None = None,
+        *,
+        title: str | None = None,
+        photo: bool = False,
+        have: Mapping[str, int] | None = None,
+        ask_quantity: bool = True,
+        accept_text: str | None = None,
+        exclude: str | None = None,
     ) -> None:
         super().__init__(parent)
         tr = self._tr = translator
         self._api = api
         self.room = dict(room)
-        self._have = {
-            str(line.get("label")): int(line.get("quantity") or 0)
-            for line in room.get("items") or []
-            if isinstance(line, Mapping)
-        }
+        self._photo = photo
+        self._exclude = exclude  # a label not to offer (the one being replaced)
+        self._have = (
+            {str(label): int(n) for label, n in have.items()}
+            if have is not None
+            else {
+                str(line.get("label")): int(line.get("quantity") or 0)
+                for line in room.get("items") or []
+                if isinstance(line, Mapping)
+            }
+        )
         self._searching = False
         self._query_sent: str | None = None
-        self.setWindowTitle(tr("add.title", room=room_name(tr, room)))
+        self.setWindowTitle(title or tr("add.title", room=room_name(tr, room)))
         self.setMinimumSize(520, 440)
         box = QVBoxLayout(self)
         self.tabs = QTabWidget(self)
@@ -104,6 +120,9 @@ class AddItemDialog(QDialog):
         obox.addLayout(form)
         obox.addStretch(1)
         self.tabs.addTab(own, tr("add.custom"))
+        if photo:  # a photo's items are catalogue items only
+            self.tabs.setTabVisible(1, False)
+            self.tabs.tabBar().hide()
 
         row = QHBoxLayout()
         row.addWidget(QLabel(tr("add.quantity"), self))
@@ -113,10 +132,14 @@ class AddItemDialog(QDialog):
         self.already = muted_label("", self, 0.9)
         self.already.setTextFormat(Qt.TextFormat.PlainText)
         row.addWidget(self.already, 1)
-        box.addLayout(row)
+        self.quantity_row = QWidget(self)
+        self.quantity_row.setLayout(row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.quantity_row.setVisible(ask_quantity)
+        box.addWidget(self.quantity_row)
         self.buttons = QDialogButtonBox(self)
         self.add_button = self.buttons.addButton(
-            tr("add.add"), QDialogButtonBox.ButtonRole.AcceptRole
+            accept_text or tr("add.add"), QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.buttons.addButton(tr("dialog.cancel"), QDialogButtonBox.ButtonRole.RejectRole)
         self.buttons.accepted.connect(self.accept)
@@ -158,6 +181,8 @@ class AddItemDialog(QDialog):
         tr = self._tr
         self.results.clear()
         for entry in items:
+            if self._exclude is not None and entry.get("label") == self._exclude:
+                continue
             name = str(entry.get("fr") if tr.lang == "fr" else entry.get("en"))
             other = str(entry.get("en") if tr.lang == "fr" else entry.get("fr"))
             volume = tr.volume(float(entry.get("unitVolume_m3") or 0.0), 2)
@@ -196,8 +221,9 @@ class AddItemDialog(QDialog):
     def _update(self) -> None:
         label = None if self.custom else self.label()
         have = self._have.get(label, 0) if label else 0
+        key = "viewer.already" if self._photo else "add.already"
         self.already.setText(
-            self._tr("add.already", n=have, total=have + self.quantity.value()) if have else ""
+            self._tr(key, n=have, total=have + self.quantity.value()) if have else ""
         )
         self.add_button.setEnabled(self.fields() is not None)
 

@@ -2,6 +2,7 @@
 
     api = ApiClient("http://127.0.0.1:8765", token)
     api.create_batch(["/photos/flat"], lambda result: ...)   # ApiResult
+    api.lookup_batch(["/photos/flat"], callback)   # {"batchId": n | None}: imported already?
     api.list_batches(callback); api.retry_failed(12, callback)
     api.export(12, callback)          # result.body: the CSV bytes
     api.thumbnail(345, callback)      # result.body: JPEG bytes
@@ -84,7 +85,15 @@ class ApiClient(QObject):
             body["project"] = project
         return self._send("POST", "/api/batches", "create_batch", callback, body)
 
+    def lookup_batch(self, paths: Iterable[str], callback: Callback | None = None) -> QNetworkReply:
+        """The newest batch made of exactly the files these paths give:
+        `result.data` {"batchId": n | None, "photosCount": n} (asked before importing)."""
+        body = {"paths": [str(path) for path in paths]}
+        return self._send("POST", "/api/batches/lookup", "lookup_batch", callback, body)
+
     def retry_failed(self, batch_id: int, callback: Callback | None = None) -> QNetworkReply:
+        """Re-queue the batch's failed photos: {"requeued": n, "notRetried": [{"fileName",
+        "errorCode", "errorMessage"}]} (files no retry can fix are left as they are)."""
         path = f"/api/batches/{int(batch_id)}/retry-failed"
         return self._send("POST", path, "retry_failed", callback, {})
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QMainWindow,
@@ -28,11 +28,13 @@ from desktopapp.ui.api_client import ApiClient, ApiResult
 from desktopapp.ui.batch_monitor import MAX_LIVE_STREAMS, BatchMonitor
 from desktopapp.ui.batch_state import is_final
 from desktopapp.ui.drop_zone import local_paths
+from desktopapp.ui.duplicate_check import DuplicateCheck
 from desktopapp.ui.history import BatchIdRole
 from desktopapp.ui.i18n import Translator
 from desktopapp.ui.icons import app_icon, refresh_icons
-from desktopapp.ui.notifier import Banner, Notifier
+from desktopapp.ui.notifier import Banner, BannerSlot, Notifier
 from desktopapp.ui.progress_widget import BatchProgressWidget
+from desktopapp.ui.screen_fit import fit_window, fits
 from desktopapp.ui.services import DesktopServices
 from desktopapp.ui.sidebar import EmptyState, Sidebar
 from desktopapp.ui.sse_client import SseClient
@@ -79,6 +81,12 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self._build()
+        self.duplicates = DuplicateCheck(
+            api,
+            self.tr_,
+            self,
+            lambda batch_id: (self.history_model.get(batch_id) or {}).get("name"),
+        )
         self.notifier = Notifier(self.tr_, self.banner, use_tray, self)
         self.notifier.showBatchRequested.connect(self._show_from_notification)
         self.notifier.showWindowRequested.connect(self.bring_to_front)
@@ -110,14 +118,16 @@ class MainWindow(QMainWindow):
         main_box.setContentsMargins(8, 16, 16, 16)
         main_box.setSpacing(12)
         self.banner = Banner(tr, main)
-        main_box.addWidget(self.banner)
+        main_box.addWidget(BannerSlot(self.banner, main))  # its height stays: nothing jumps
         self.stack = QStackedWidget(main)
         self.empty = EmptyState(tr, self.stack)
         self.progress = BatchProgressWidget(
-            self.api, tr, self.thumbnails, self.services, self.stack
+            self.api, tr, self.thumbnails, self.services, self.stack, settings=self.settings
         )
         self.progress.message.connect(
-            lambda kind, text: self.banner.show_message(kind, text, timeout_ms=8000)
+            lambda kind, text: self.banner.show_message(
+                kind, text, timeout_ms=8000 if kind == "success" else 15000
+            )
         )
         self.progress.batchDeleted.connect(self._on_batch_deleted)
         self.stack.addWidget(self.empty)
@@ -158,7 +168,9 @@ class MainWindow(QMainWindow):
     def _restore(self) -> None:
         geometry = self.settings.geometry
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1200, 780)
+            fit_window(self, QSize(1200, 780))  # within the screen's available area
+        elif self.screen() is not None and not fits(self.size(), self.screen().availableGeometry()):
+            fit_window(self, self.size())  # saved on a larger screen
         splitter = self.settings.splitter
         if splitter is not None:
             self.splitter.restoreState(splitter)
@@ -306,14 +318,30 @@ class MainWindow(QMainWindow):
             self._waiting_drops.append(list(paths))
             return
         self.drop_zone.set_busy(True)
-        self.api.create_batch([str(Path(p)) for p in paths], self._on_created)
+        # the same files imported before? ask (open it / import anyway / cancel) first
+        self.duplicates.check(
+            [str(Path(p)) for p in paths], self._import, self._open_instead, self._drop_done
+        )
 
-    def _on_created(self, result: ApiResult) -> None:
+    def _import(self, paths: list[str]) -> None:
+        if not self._closed:
+            self.api.create_batch(paths, self._on_created)
+
+    def _open_instead(self, batch_id: int) -> None:
+        self._drop_done()
+        self.show_batch(batch_id)
+
+    def _drop_done(self) -> None:
         if self._closed:
             return
         self.drop_zone.set_busy(False)
         if self._waiting_drops:
             QTimer.singleShot(0, lambda: self.create_batch(self._waiting_drops.pop(0)))
+
+    def _on_created(self, result: ApiResult) -> None:
+        if self._closed:
+            return
+        self._drop_done()
         tr = self.tr_
         if not result.ok:
             if result.error_code == "nothing_to_import":
@@ -377,6 +405,7 @@ class MainWindow(QMainWindow):
         if self.monitor.current is not None:
             self.settings.last_batch = self.monitor.current
         self.settings.sync()
+        self.duplicates.close()
         self.progress.shutdown()
         self.monitor.close_all()
         self.thumbnails.close()

@@ -1,7 +1,11 @@
 """Telling the person something happened: the tray, or a banner in the window.
 
 `Banner` is an in-window message strip (info, success, warning, error) with an
-optional action button. `Notifier.batch_finished(...)` uses a system-tray
+optional action button. It sits in a `BannerSlot`, which keeps a one-line banner's height
+whether a message shows or not: showing or hiding a message never moves the buttons
+under it (the pointer may be on one). A taller message grows the slot; when it goes, the
+slot shrinks back (animated) once the pointer is off the panel below it.
+`Notifier.batch_finished(...)` uses a system-tray
 notification when the desktop has a tray, else the banner; clicking either shows
 the batch (`showBatchRequested`).
 """
@@ -10,8 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QPainter
+from PySide6.QtCore import (
+    QEasingCurve,
+    QEvent,
+    QObject,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    QVariantAnimation,
+    Signal,
+)
+from PySide6.QtGui import QAction, QColor, QCursor, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -108,6 +122,104 @@ class Banner(QWidget):
         painter.setPen(edge)
         painter.setBrush(fill)
         painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 10, 10)
+
+
+SHRINK_MS = 160
+
+
+class BannerSlot(QWidget):
+    """The banner's place in the layout: at least one line's height, always."""
+
+    def __init__(self, banner: Banner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.banner = banner
+        banner.setParent(self)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(banner, 0, Qt.AlignmentFlag.AlignTop)
+        banner.installEventFilter(self)
+        self._watched: QWidget | None = None  # the panel the pointer must leave first
+        self._animation = QVariantAnimation(self)
+        self._animation.setDuration(SHRINK_MS)
+        self._animation.setEasingCurve(QEasingCurve.Type.OutCubic)
+        self._animation.valueChanged.connect(lambda value: self.setFixedHeight(int(value)))
+        self._fit_later = QTimer(self, singleShot=True, interval=0)  # after the banner's
+        self._fit_later.timeout.connect(self._fit)  # layout took its new text
+        self.setFixedHeight(self.reserved_height())
+
+    def reserved_height(self) -> int:
+        """A one-line banner's height (with its action button): always kept."""
+        banner = self.banner
+        margins = banner.layout().contentsMargins()
+        inner = max(
+            20,
+            QFontMetrics(banner.label.font()).height(),
+            banner.close_button.sizeHint().height(),
+            banner.action_button.sizeHint().height(),
+        )
+        return inner + margins.top() + margins.bottom()
+
+    def wanted_height(self) -> int:
+        if self.banner.isHidden():
+            return self.reserved_height()
+        layout = self.banner.layout()
+        width = self.width() if self.width() > 0 else self.banner.sizeHint().width()
+        needed = layout.heightForWidth(width) if layout.hasHeightForWidth() else -1
+        return max(self.reserved_height(), needed, self.banner.minimumSizeHint().height())
+
+    def _fit(self) -> None:
+        wanted = self.wanted_height()
+        if wanted >= self.height() or not self.banner.isHidden():
+            self._stop_waiting()
+            self._animation.stop()
+            if self.height() != wanted:
+                self.setFixedHeight(wanted)
+            return
+        # the banner went and the slot is taller than one line: shrink, but never under
+        # the pointer (what is below would slide away from it)
+        panel = self.parentWidget()
+        if panel is not None and panel.isVisible() and self._pointer_over(panel):
+            if self._watched is None:
+                self._watched = panel
+                panel.installEventFilter(self)
+            return
+        self._stop_waiting()
+        self._animation.stop()
+        self._animation.setStartValue(self.height())
+        self._animation.setEndValue(wanted)
+        self._animation.start()
+
+    @staticmethod
+    def _pointer_over(widget: QWidget) -> bool:
+        return widget.rect().contains(widget.mapFromGlobal(QCursor.pos()))
+
+    def _stop_waiting(self) -> None:
+        if self._watched is not None:
+            self._watched.removeEventFilter(self)
+            self._watched = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if watched is self.banner and kind in (
+            QEvent.Type.Show,
+            QEvent.Type.Hide,
+            QEvent.Type.LayoutRequest,
+        ):
+            self._fit_later.start()
+        elif watched is self._watched and kind == QEvent.Type.Leave:
+            self._stop_waiting()
+            self._fit()
+        return False
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width() and not self.banner.isHidden():
+            self._fit_later.start()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_later.start()
 
 
 class Notifier(QObject):

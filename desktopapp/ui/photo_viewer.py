@@ -11,6 +11,13 @@ waits for neither. Boxes are fractions (0..1) of the oriented photo, so they fit
 preview and the thumbnail alike; `PhotoCanvas` maps them onto the picture as displayed
 at each paint, and they stay on their objects whatever the dialog's size. Items without a
 box, the room and every item are also listed as text beside the picture.
+
+With the review plumbing (`review=ReviewActions`, `api`), a processed photo's items can be
+fixed there (`photo_items.PhotoItemsEditor`): each label's count (`photo.item`, 0 removes
+it), "Not this…" to pick another catalogue item (`photo.relabel`), and "Add an item…"
+seen in the photo. Each is one correction; the viewer shows what the batch's stream then
+says the photo is, like every other view. A corrected photo's `detected` (what the
+pipeline found) shows, muted, under the list.
 """
 
 from __future__ import annotations
@@ -58,9 +65,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktopapp.ui import theme
+from desktopapp.ui.add_item_dialog import AddItemDialog
 from desktopapp.ui.api_client import ApiClient, ApiResult
 from desktopapp.ui.i18n import Translator
+from desktopapp.ui.inventory_view import label_words, room_name
+from desktopapp.ui.photo_items import PhotoItemsEditor
 from desktopapp.ui.photo_model import PhotoListModel, Role
+from desktopapp.ui.review_actions import ReviewActions
 from desktopapp.ui.widgets import muted_label
 
 CACHE_ENTRIES = 12  # decoded pictures kept (the shown photo and its neighbours)
@@ -384,11 +395,18 @@ class PhotoViewer(QDialog):
         loader: PreviewLoader,
         translator: Translator,
         parent: QWidget | None = None,
+        review: ReviewActions | None = None,
+        api: ApiClient | None = None,
     ) -> None:
         super().__init__(parent)
         self._model = model
         self._loader = loader
         self._tr = translator
+        self._review = review
+        self._api = api
+        self._catalogue: dict[str, dict[str, Any]] = {}  # label → its names (fr, en)
+        self._catalogue_asked = False
+        self.dialog: QDialog | None = None  # the item picker open now (tests drive it)
         self.row: int | None = None
         self.setModal(False)
         self.setSizeGripEnabled(True)
@@ -407,6 +425,8 @@ class PhotoViewer(QDialog):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
+        if review is not None:
+            review.message.connect(self._on_review_message)
         self.resize(1080, 720)
 
     def _build(self) -> None:
@@ -449,6 +469,11 @@ class PhotoViewer(QDialog):
         self.unboxed.setWordWrap(True)
         self.unboxed.setTextFormat(Qt.TextFormat.PlainText)
         self.unboxed.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.editor = PhotoItemsEditor(tr, self._name, box_color, side)
+        self.editor.quantityChanged.connect(self._quantity_changed)
+        self.editor.relabelRequested.connect(self.relabel_item)
+        self.editor.addRequested.connect(self.add_item)
+        self.editor.hide()
         side_box.addWidget(self.room_caption)
         side_box.addWidget(self.room)
         side_box.addWidget(self.room_source)
@@ -459,13 +484,14 @@ class PhotoViewer(QDialog):
         side_box.addSpacing(8)
         side_box.addWidget(self.unboxed_heading)
         side_box.addWidget(self.unboxed)
+        side_box.addWidget(self.editor)
         side_box.addStretch(1)
         scroll = QScrollArea(self)
         scroll.setWidget(side)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFixedWidth(290)
+        scroll.setFixedWidth(340 if self._review is not None else 290)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.side = side
         body.addWidget(scroll)
@@ -495,6 +521,7 @@ class PhotoViewer(QDialog):
 
     # -- navigation ----------------------------------------------------------------------
     def hideEvent(self, event: QHideEvent) -> None:
+        self.editor.flush()  # a count typed, then Escape: it counts
         super().hideEvent(event)
         self._loader.release()  # a closed viewer keeps no decoded pictures (~5 MB each)
         self.canvas.set_image(None)
@@ -508,6 +535,8 @@ class PhotoViewer(QDialog):
     def show_row(self, row: int) -> None:
         if not 0 <= row < self._model.rowCount():
             return
+        if row != self.row:
+            self.editor.flush()  # what was typed on the photo before goes first
         self.row = row
         self._refresh()
         self.currentRowChanged.emit(row)
@@ -540,7 +569,12 @@ class PhotoViewer(QDialog):
 
     # -- content -------------------------------------------------------------------------
     def _name(self, label: str) -> str:
-        return self._model.items.name(label, self._tr.lang)
+        if label in self._model.items:
+            return self._model.items.name(label, self._tr.lang)
+        entry = self._catalogue.get(label)  # a label no summary named (yet, or any more)
+        if entry is not None and entry.get(self._tr.lang):
+            return str(entry[self._tr.lang])
+        return label_words(label)
 
     def _refresh(self) -> None:
         tr = self._tr
@@ -565,6 +599,11 @@ class PhotoViewer(QDialog):
         self.flags.setVisible(bool(flags))
 
         items = [item for item in photo.get("items") or [] if isinstance(item, Mapping)]
+        editable = self.editable
+        self.editor.setVisible(editable)
+        if editable:
+            self._ask_catalogue(photo)
+            self.editor.set_photo(photo, lambda room: room_name(tr, room))
         boxes: list[Box] = []
         boxed_lines: list[str] = []
         unboxed_lines: list[str] = []
@@ -583,10 +622,11 @@ class PhotoViewer(QDialog):
             self.items.setText("<br>".join(boxed_lines) if boxed_lines else "")
         else:
             self.items.setText(_escape(tr("viewer.noItems")))
-        self.items.setVisible(bool(boxed_lines) or not items)
+        self.items.setVisible(not editable and (bool(boxed_lines) or not items))
+        self.items_heading.setVisible(not editable)
         self.unboxed.setText("\n".join(unboxed_lines))
-        self.unboxed_heading.setVisible(bool(unboxed_lines))
-        self.unboxed.setVisible(bool(unboxed_lines))
+        self.unboxed_heading.setVisible(not editable and bool(unboxed_lines))
+        self.unboxed.setVisible(not editable and bool(unboxed_lines))
         accessible = [self._item_text(item) for item in items]
         self.items.setAccessibleName(
             tr("viewer.items", n=len(items)) + ": " + "; ".join(accessible)
@@ -654,6 +694,115 @@ class PhotoViewer(QDialog):
         if photo.get("status") != "DONE" and photo.get("id") is not None:
             self._loader.forget(int(photo["id"]))  # processed again: a new picture will come
         self._refresh()
+
+    # -- fixing the photo's items (the review) -------------------------------------------
+    @property
+    def editable(self) -> bool:
+        """A processed photo of the batch on screen, with the review plumbing."""
+        if self._review is None or self._review.batch_id is None or self.row is None:
+            return False
+        if not 0 <= self.row < self._model.rowCount():
+            return False
+        photo = self._model.photo(self.row)
+        return photo.get("status") == "DONE" and isinstance(photo.get("id"), int)
+
+    def _correct(self, kind: str, fields: dict[str, Any]) -> None:
+        if self._review is not None:
+            self._review.correct(kind, fields)
+
+    def _quantity_changed(self, label: str, quantity: int) -> None:
+        photo_id = self.editor.photo_id
+        if photo_id is not None:
+            self._correct("photo.item", {"photoId": photo_id, "label": label, "quantity": quantity})
+
+    def _on_review_message(self, kind: str, _text: str) -> None:
+        if kind == "error":
+            self.editor.reset()  # the refused count goes back to the photo's
+
+    def _ask_catalogue(self, photo: Mapping[str, Any]) -> None:
+        """Every catalogue item's names, once, when the photo shows a label no summary
+        names (what a relabelled item was, what the detector first saw): those are named
+        in the window's language too."""
+        if self._catalogue_asked or self._api is None:
+            return
+        detected = photo.get("detected") if isinstance(photo.get("detected"), Mapping) else {}
+        labels = set()
+        for item in [*(photo.get("items") or []), *(detected.get("items") or [])]:
+            if isinstance(item, Mapping):
+                labels.update(
+                    value
+                    for value in (item.get("label"), item.get("relabeledFrom"))
+                    if isinstance(value, str)
+                )
+        if all(label in self._model.items for label in labels):
+            return
+        self._catalogue_asked = True
+        self._api.catalogue("", self._catalogue_answered, limit=200)
+
+    def _catalogue_answered(self, result: ApiResult) -> None:
+        items = (result.data or {}).get("items") if result.ok else None
+        if not isinstance(items, list):
+            self._catalogue_asked = False  # ask again next time
+            return
+        self._catalogue = {
+            str(entry["label"]): entry
+            for entry in items
+            if isinstance(entry, Mapping) and isinstance(entry.get("label"), str)
+        }
+        if self.isVisible():
+            self._refresh()
+
+    def _picker(self, title: str, **options: Any) -> AddItemDialog | None:
+        if self._api is None or not self.editable:
+            return None
+        dialog = AddItemDialog(self._api, self._tr, {}, self, title=title, photo=True, **options)
+        if self.dialog is not None:
+            self.dialog.close()
+        self.dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda *_: self._dialog_gone(dialog))
+        dialog.open()  # window-modal on the viewer, no nested event loop
+        return dialog
+
+    def _dialog_gone(self, dialog: QDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+
+    def add_item(self) -> AddItemDialog | None:
+        """ "Add an item…": a catalogue item seen in the photo, and how many."""
+        photo_id = self.photo_id
+        photo = self._model.photo(self.row) if self.row is not None else {}
+        name = str(photo.get("fileName") or f"#{photo_id}")
+        dialog = self._picker(self._tr("viewer.addTitle", name=name), have=self.editor.quantities())
+        if dialog is not None:
+
+            def add() -> None:
+                fields = dialog.fields()
+                if fields and "label" in fields:
+                    self._correct("photo.item", {"photoId": photo_id, **fields})
+
+            dialog.accepted.connect(add)
+        return dialog
+
+    def relabel_item(self, label: str) -> AddItemDialog | None:
+        """ "Not this…": the item is another catalogue item (its boxes stay)."""
+        photo_id = self.photo_id
+        tr = self._tr
+        dialog = self._picker(
+            tr("viewer.relabelTitle", name=self._name(label)),
+            ask_quantity=False,
+            accept_text=tr("viewer.relabelOk"),
+            exclude=label,
+        )
+        if dialog is not None:
+
+            def relabel() -> None:
+                to = dialog.label()
+                if to and to != label:
+                    self._correct("photo.relabel", {"photoId": photo_id, "label": label, "to": to})
+
+            dialog.accepted.connect(relabel)
+        return dialog
 
 
 def _qty(item: Mapping[str, Any]) -> int:

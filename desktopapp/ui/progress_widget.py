@@ -38,11 +38,14 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import (
+    QDir,
     QElapsedTimer,
     QEvent,
+    QFileInfo,
     QModelIndex,
     QPoint,
     QSaveFile,
+    QStandardPaths,
     Qt,
     QTimer,
     QUrl,
@@ -77,6 +80,7 @@ from desktopapp.ui.batch_state import is_final
 from desktopapp.ui.i18n import Translator
 from desktopapp.ui.icons import set_icon
 from desktopapp.ui.inventory_view import ItemBook, LiveInventory
+from desktopapp.ui.link_dialog import LinkDialog
 from desktopapp.ui.list_view import RowUpdatesListView
 from desktopapp.ui.live_indicator import LiveIndicator
 from desktopapp.ui.photo_delegate import PhotoDelegate, SpinnerAnimator, SpinnerClock
@@ -89,6 +93,7 @@ from desktopapp.ui.sse_client import Connection, SseClient
 from desktopapp.ui.summary_widget import InventorySummary
 from desktopapp.ui.throttle import Throttle
 from desktopapp.ui.thumbnails import ThumbnailLoader
+from desktopapp.ui.ui_settings import UiSettings
 from desktopapp.ui.widgets import (
     Card,
     CounterTile,
@@ -104,6 +109,20 @@ SUMMARY_SHARE = 0.62  # at most this share of the height goes to the inventory b
 LEARN_INTERVAL_MS = 2000  # item names: at most one `GET /api/batches/{id}` per interval
 LEARN_MAX_PHOTOS = 2000  # ... and only for batches whose state decodes in a few ms
 REFRESH_INTERVAL_MS = 2000  # a finished batch's stream resumes at most this often
+# Failures no retry can fix (the server's own list, desktopapp/core/tasks.py): the file is
+# not a picture, or not one PhotoLot reads. "Retry failed photos" is off when only these.
+PERMANENT_ERRORS = frozenset(
+    {"empty_file", "not_an_image", "unsupported", "too_large", "too_small"}
+)
+RETRY_NAMES_SHOWN = 3  # the banner names this many files that cannot be retried, then "+N"
+
+
+def retry_reason(tr: Translator, code: Any, message: Any) -> str:
+    """Why a photo is not retried, in a few words ("not a picture"), else the full text."""
+    key = f"retry.reason.{code}"
+    if code and tr.has(key):
+        return tr(key)
+    return tr.photo_error(str(code) if code else None, str(message) if message else None)
 
 
 class BatchProgressWidget(QWidget):
@@ -117,11 +136,13 @@ class BatchProgressWidget(QWidget):
         thumbnails: ThumbnailLoader | None = None,
         services: DesktopServices | None = None,
         parent: QWidget | None = None,
+        settings: UiSettings | None = None,
     ) -> None:
         super().__init__(parent)
         self._api = api
         self._tr = translator
         self._services = services or DesktopServices()
+        self._settings = settings  # remembers the last export folder
         self._client: SseClient | None = None
         self._retrying = False
         self.items = ItemBook()  # item names and volumes, learned from the server's summaries
@@ -460,8 +481,10 @@ class BatchProgressWidget(QWidget):
         self.photo_count.setText(f"({tr.number(len(state))})" if state is not None else "")
         self._render_summary()
         has_batch = client is not None
-        self.retry_failed_button.setEnabled(
-            has_batch and not self._retrying and counts.get("failed", 0) > 0
+        retryable = self._retryable() if counts.get("failed", 0) > 0 else None
+        self.retry_failed_button.setEnabled(has_batch and not self._retrying and bool(retryable))
+        self.retry_failed_button.setToolTip(
+            tr("retry.nothingRetryable") if retryable is False and not self._retrying else ""
         )
         self.retry_failed_button.setText(
             tr("action.retrying") if self._retrying else tr("action.retryFailed")
@@ -470,6 +493,21 @@ class BatchProgressWidget(QWidget):
         self.export_button.setEnabled(has_batch and state is not None and state.has_snapshot)
         self.export_pdf_button.setEnabled(self.export_button.isEnabled())
         self._render_review()
+
+    def _retryable(self) -> bool | None:
+        """Whether a failed photo may succeed if tried again: None without failures, False
+        when each one's errorCode is a permanent one (not a picture, empty, too large…)."""
+        client = self._client
+        if client is None:
+            return None
+        codes = [
+            photo.get("errorCode")
+            for photo in client.state.photos.values()
+            if photo.get("status") == "ERROR"
+        ]
+        if not codes:
+            return None
+        return any(code not in PERMANENT_ERRORS for code in codes)
 
     def _render_review(self) -> None:
         """Undo / Redo enabled from the review state; their tooltips say what."""
@@ -580,7 +618,9 @@ class BatchProgressWidget(QWidget):
         if not index.isValid() or self.model.photo(index.row()).get("status") != "DONE":
             return
         if self.viewer is None:
-            self.viewer = PhotoViewer(self.model, self.previews, self._tr, self)
+            self.viewer = PhotoViewer(
+                self.model, self.previews, self._tr, self, review=self.review, api=self._api
+            )
             self.viewer.currentRowChanged.connect(self._follow_viewer)
         self.viewer.show_row(index.row())
 
@@ -738,13 +778,37 @@ class BatchProgressWidget(QWidget):
     def _retried(self, client: SseClient, result: ApiResult) -> None:
         self._retrying = False
         if result.ok:
-            count = int((result.data or {}).get("requeued", 0))
-            self.message.emit("success", self._tr("action.retryFailedDone", n=count))
+            kind, text = self.retry_message(result.data)
+            self.message.emit(kind, text)
             client.resume()  # a finished stream follows the batch again
         else:
             self.message.emit("error", self._tr("action.retryFailedError", message=result.message))
         if client is self._client:
             self._render_header()
+
+    def retry_message(self, data: Any) -> tuple[str, str]:
+        """What was retried and what cannot be (names and why), for the banner."""
+        tr = self._tr
+        data = data if isinstance(data, dict) else {}
+        count = int(data.get("requeued") or 0)
+        left = [entry for entry in data.get("notRetried") or [] if isinstance(entry, dict)]
+        parts = [tr("action.retryFailedDone", n=count)] if count else []
+        if left:
+            named = [
+                tr(
+                    "retry.why",
+                    name=str(entry.get("fileName") or "?"),
+                    why=retry_reason(tr, entry.get("errorCode"), entry.get("errorMessage")),
+                )
+                for entry in left[:RETRY_NAMES_SHOWN]
+            ]
+            if len(left) > RETRY_NAMES_SHOWN:
+                named.append(tr("retry.more", n=len(left) - RETRY_NAMES_SHOWN))
+            parts.append(tr("retry.notRetried", n=len(left), names="; ".join(named)))
+        if not parts:
+            parts.append(tr("retry.nothing"))
+        kind = "success" if count and not left else "warning"
+        return kind, " ".join(parts)
 
     def open_in_browser(self) -> None:
         """A fresh one-time link from the server, then the desktop's browser."""
@@ -756,7 +820,9 @@ class BatchProgressWidget(QWidget):
         if url is None:
             self.message.emit("error", self._tr("action.openBrowserError", message=result.message))
             return
-        self._services.open_url(QUrl(url))
+        if not self._services.open_url(QUrl(url)):
+            # no browser started (none set, xdg-open missing or failing): the link to copy
+            self._open_dialog(LinkDialog(self._tr, url, self))
 
     def export_csv(self) -> None:
         client = self._client
@@ -765,10 +831,11 @@ class BatchProgressWidget(QWidget):
         path = self._services.save_file(
             self,
             self._tr("action.exportTitle"),
-            f"photolot-batch-{client.batch_id}.csv",
+            self.export_suggestion(f"photolot-batch-{client.batch_id}.csv"),
             self._tr("action.exportFilter"),
         )
         if path:
+            self._remember_export_folder(path)
             self._api.export(
                 client.batch_id,
                 lambda result: self._exported(path, result),
@@ -783,13 +850,35 @@ class BatchProgressWidget(QWidget):
         path = self._services.save_file(
             self,
             self._tr("action.exportPdfTitle"),
-            f"photolot-batch-{client.batch_id}.pdf",
+            self.export_suggestion(f"photolot-batch-{client.batch_id}.pdf"),
             self._tr("action.exportPdfFilter"),
         )
         if path:
+            self._remember_export_folder(path)
             self._api.report_pdf(
                 client.batch_id, self._tr.lang, lambda result: self._exported(path, result)
             )
+
+    def export_folder(self) -> str:
+        """Where the save dialog opens: the last export's folder while it exists, else the
+        user's Documents (else their home folder)."""
+        last = self._settings.export_dir if self._settings is not None else None
+        if last and QDir(last).exists():
+            return last
+        documents = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation
+        )
+        if documents and QDir(documents).exists():
+            return documents
+        return QDir.homePath()
+
+    def export_suggestion(self, file_name: str) -> str:
+        return QDir(self.export_folder()).filePath(file_name)
+
+    def _remember_export_folder(self, path: str) -> None:
+        if self._settings is not None:
+            self._settings.export_dir = QFileInfo(path).absolutePath()
+            self._settings.sync()
 
     def _exported(self, path: str, result: ApiResult) -> None:
         if not result.ok:

@@ -1,6 +1,7 @@
 """What the window remembers between runs, in `<data-dir>/ui.ini` (never elsewhere).
 
-Window geometry, the splitter position, and the batch shown last.
+Window geometry, the splitter position, the batch shown last, and the folder the last
+export went to (the next export's dialog opens there).
 """
 
 from __future__ import annotations
@@ -49,6 +50,18 @@ class UiSettings:
             self._settings.remove("batch/last")
         else:
             self._settings.setValue("batch/last", int(batch_id))
+
+    @property
+    def export_dir(self) -> str | None:
+        value = self._settings.value("export/folder")
+        return value if isinstance(value, str) and value else None
+
+    @export_dir.setter
+    def export_dir(self, folder: str | None) -> None:
+        if folder:
+            self._settings.setValue("export/folder", str(folder))
+        else:
+            self._settings.remove("export/folder")
 
     def sync(self) -> None:
         self._settings.sync()
