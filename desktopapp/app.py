@@ -184,14 +184,45 @@ def run_gui(settings: Settings, paths: list[str], lang: str | None) -> int:
         )
         instance.filesReceived.connect(window.handle_forwarded)
         window.quitRequested.connect(app.quit)
+        restart = threading.Event()  # Settings → "Restart now": quit, then start again
+        window.app_menus.can_restart = True
+        window.app_menus.restartRequested.connect(lambda: (restart.set(), window.close()))
         _quit_on_signals(app)
         window.show()
         if os.environ.get("PHOTOLOT_REPORT_SHOWN"):  # bench.startup times launch → window
             QTimer.singleShot(0, lambda: print("PhotoLot window shown", flush=True))
         if paths:
             window.handle_forwarded([str(path) for path in paths])
-        return app.exec()
+        status = app.exec()
     finally:
         # streams end first; a photo still running after the budget is re-queued next start
         services.stop(timeout=QUIT_BUDGET / 2)
         instance.release()
+    if restart.is_set():
+        relaunch(settings)
+    return status
+
+
+def relaunch_command(data_dir: os.PathLike[str] | str) -> list[str]:
+    """This program again, on the same data dir, with no other option: the saved settings
+    apply (the flags it was started with would win over them) and no file is imported."""
+    if getattr(sys, "frozen", False):
+        head = [sys.executable]
+    else:  # the interpreter, its flags and the script (`photolot`, main.py, -m …)
+        user_args = len(sys.argv) - 1
+        head = list(sys.orig_argv[: len(sys.orig_argv) - user_args] if user_args else sys.orig_argv)
+    return [*head, "--data-dir", str(data_dir)]
+
+
+def relaunch(settings: Settings) -> None:
+    import subprocess
+
+    command = relaunch_command(settings.data_dir)
+    log.info("restarting: %s", command)
+    options: dict = {"close_fds": True}
+    if os.name == "posix":
+        options["start_new_session"] = True
+    try:
+        subprocess.Popen(command, **options)
+    except OSError as exc:
+        print(f"photolot: could not restart ({exc}); start PhotoLot again", file=sys.stderr)

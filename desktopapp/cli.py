@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from desktopapp import __version__
@@ -15,6 +17,7 @@ from desktopapp.platform.logging_setup import NATIVE_LOG_FILE, configure_logging
 from desktopapp.platform.native_stderr import divert_native_stderr
 from desktopapp.platform.paths import resolve_data_dir
 from desktopapp.platform.settings import DEFAULT_PORT, Settings, default_workers
+from desktopapp.platform.user_config import UserConfig, config_path, load_user_config
 
 
 def _common(parser: argparse.ArgumentParser, subcommand: bool = False) -> None:
@@ -140,13 +143,27 @@ def system_language() -> str:
     return "en"
 
 
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    workers = args.workers if args.workers else default_workers()
-    max_pixels = int(args.max_megapixels * 1_000_000) if args.max_megapixels else None
-    port = DEFAULT_PORT if args.port is None else args.port
+def settings_from_args(args: argparse.Namespace, config: UserConfig | None = None) -> Settings:
+    """The command line's flags, else the saved preferences (the Settings dialog's file,
+    `user_config`), else PhotoLot's defaults."""
+    if config is None:
+        config, _problems = load_user_config()
+    workers = args.workers or config.workers or default_workers()
+    megapixels = args.max_megapixels or config.max_megapixels
+    max_pixels = int(megapixels * 1_000_000) if megapixels else None
+    port = next(p for p in (args.port, config.port, DEFAULT_PORT) if p is not None)
     return Settings(
-        data_dir=resolve_data_dir(args.data_dir), workers=workers, max_pixels=max_pixels, port=port
+        data_dir=resolve_data_dir(args.data_dir),
+        workers=workers,
+        max_pixels=max_pixels,
+        port=port,
+        analyzer=config.analyzer or "detector",
     )
+
+
+def language_from_args(args: argparse.Namespace, config: UserConfig) -> str | None:
+    """--lang, else the saved language; None: the system's."""
+    return getattr(args, "lang", None) or config.language
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -170,18 +187,28 @@ def _main(argv: Sequence[str] | None) -> int:
         parser.error("--workers must be at least 1")
     if args.max_megapixels is not None and args.max_megapixels <= 0:
         parser.error("--max-megapixels must be positive")
-    settings = settings_from_args(args)
+    config, config_problems = load_user_config()
+    settings = settings_from_args(args, config)
+    lang = language_from_args(args, config)
+    settings.paths.ensure()  # first: owner-only before logging creates logs/ in it
     if args.command == "process" or getattr(args, "headless", False):
         # the terminal shows PhotoLot's own lines; decoders' chatter goes to logs/native.log
         divert_native_stderr(settings.paths.logs / NATIVE_LOG_FILE)
     configure_logging(settings.paths.logs, args.verbose)
+    for problem in config_problems:
+        logging.getLogger("desktopapp.cli").warning("settings: %s", problem)
+    if settings.analyzer != "detector":
+        logging.getLogger("desktopapp.cli").info(
+            "analyzer %r from %s", settings.analyzer, config_path()
+        )
     if args.port is not None and not 0 <= args.port <= 65535:
         parser.error("--port must be between 0 and 65535")
     if args.command == "process":
         from desktopapp.commands.process import run_process
 
-        lang = args.lang or system_language()
-        return run_process(settings, args.paths, args.project, args.json, args.pdf, lang)
+        return run_process(
+            settings, args.paths, args.project, args.json, args.pdf, lang or system_language()
+        )
     if args.command == "smoke":
         from desktopapp.commands.smoke import smoke_main
 
@@ -189,7 +216,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.self_test:
         from desktopapp.commands.self_test import run_self_test
 
-        return run_self_test(settings)
+        # the self-test proves the bundled detector works, whatever the saved analyzer
+        return run_self_test(replace(settings, analyzer="detector"))
     if args.headless:
         from desktopapp.app import run_headless
 
@@ -197,11 +225,11 @@ def _main(argv: Sequence[str] | None) -> int:
     from desktopapp.app import run_gui
 
     try:
-        return run_gui(settings, args.paths, args.lang)
+        return run_gui(settings, args.paths, lang)
     except DataDirBusy:  # --headless (not a window: that one takes the files itself) runs
         from desktopapp.commands.process import hand_over_to_running
 
-        return hand_over_to_running(settings, args.paths, args.lang or system_language())
+        return hand_over_to_running(settings, args.paths, lang or system_language())
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktopapp.ui.api_client import ApiClient, ApiResult
+from desktopapp.ui.app_menus import AppMenus
 from desktopapp.ui.batch_monitor import MAX_LIVE_STREAMS, BatchMonitor
 from desktopapp.ui.batch_state import is_final
 from desktopapp.ui.drop_zone import local_paths
@@ -34,6 +35,7 @@ from desktopapp.ui.i18n import Translator
 from desktopapp.ui.icons import app_icon, refresh_icons
 from desktopapp.ui.notifier import Banner, BannerSlot, Notifier
 from desktopapp.ui.progress_widget import BatchProgressWidget
+from desktopapp.ui.samples import install_sample_offer
 from desktopapp.ui.screen_fit import fit_window, fits
 from desktopapp.ui.services import DesktopServices
 from desktopapp.ui.sidebar import EmptyState, Sidebar
@@ -63,6 +65,7 @@ class MainWindow(QMainWindow):
         self.tr_ = Translator.for_locale(lang)
         self.services = services or DesktopServices()
         self.settings = UiSettings(data_dir)
+        self.data_dir = Path(data_dir)
         self.accepting = True
         self._closed = False
         self._waiting_drops: list[list[str]] = []  # forwarded while a batch was being made
@@ -121,6 +124,7 @@ class MainWindow(QMainWindow):
         main_box.addWidget(BannerSlot(self.banner, main))  # its height stays: nothing jumps
         self.stack = QStackedWidget(main)
         self.empty = EmptyState(tr, self.stack)
+        self.sample_offer = install_sample_offer(self)  # first run: no batch yet
         self.progress = BatchProgressWidget(
             self.api, tr, self.thumbnails, self.services, self.stack, settings=self.settings
         )
@@ -164,6 +168,7 @@ class MainWindow(QMainWindow):
             menu.addAction(action)
             self.addAction(action)
             self.actions_by_shortcut[action.shortcut().toString()] = action
+        self.app_menus = AppMenus(self, menu)  # File → Settings…, Help → About
 
     def _restore(self) -> None:
         geometry = self.settings.geometry
