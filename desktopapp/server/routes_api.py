@@ -24,6 +24,7 @@ from desktopapp.report import LANGUAGES
 from desktopapp.server import export
 from desktopapp.server.context import ServerContext, context, parse_id
 from desktopapp.server.errors import ApiError
+from desktopapp.server.json_body import read_json_object
 from desktopapp.server.pages import page_target
 from desktopapp.server.queries import PhotoNotFound
 from desktopapp.server.security import require_bearer
@@ -128,15 +129,7 @@ async def lookup_batch(request: web.Request) -> web.Response:
 
 
 async def _json_object(request: web.Request, ctx: ServerContext, shape: str) -> dict[str, Any]:
-    if request.content_length and request.content_length > ctx.limits.max_json_bytes:
-        raise ApiError(413, "too_large", "The request body is larger than PhotoLot accepts.")
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ApiError(400, "bad_json", "The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", f"Send a JSON object: {shape}.")
-    return body
+    return await read_json_object(request, ctx.limits, shape)
 
 
 async def _json_paths(request: web.Request, ctx: ServerContext) -> tuple[list[str], str | None]:

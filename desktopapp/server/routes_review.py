@@ -12,7 +12,6 @@ says what is wrong, and nothing is stored (desktopapp.inventory.corrections).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
@@ -21,6 +20,7 @@ from desktopapp.core.review import CorrectionError, NothingToUndo
 from desktopapp.core.state import BatchNotFound
 from desktopapp.server.context import context, parse_id
 from desktopapp.server.errors import ApiError
+from desktopapp.server.json_body import read_json_object
 
 MAX_QUERY_CHARS = 100
 MAX_CATALOGUE_LIMIT = 200
@@ -33,16 +33,8 @@ def _not_found(batch_id: int) -> ApiError:
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
-    ctx = context(request)
-    if request.content_length and request.content_length > ctx.limits.max_json_bytes:
-        raise ApiError(413, "too_large", "The request body is larger than PhotoLot accepts.")
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ApiError(400, "bad_json", "The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", 'Send a JSON object: {"kind": ..., ...}.')
-    return body
+    shape = '{"kind": ..., ...}'
+    return await read_json_object(request, context(request).limits, shape)
 
 
 async def correct(request: web.Request) -> web.Response:

@@ -9,6 +9,7 @@ folder before the error travels on.
 from __future__ import annotations
 
 import errno
+import logging
 import secrets
 import shutil
 import unicodedata
@@ -34,6 +35,8 @@ _WINDOWS_RESERVED = frozenset(
     | {f"COM{i}" for i in range(1, 10)}
     | {f"LPT{i}" for i in range(1, 10)}
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -105,7 +108,18 @@ async def receive_upload(request: web.Request, ctx: ServerContext) -> Upload:
     upload = Upload(ctx.api.uploads_dir / secrets.token_hex(12))
     await ctx.run(upload.folder.mkdir, 0o700, True)
     try:
-        await _read_parts(request, ctx, upload)
+        try:
+            await _read_parts(request, ctx, upload)
+        except (ApiError, OSError):
+            raise
+        except Exception as exc:  # aiohttp's parser: ValueError, AssertionError, BadHttpMessage…
+            log.info("unreadable upload body: %s", exc)
+            raise ApiError(
+                400,
+                "bad_upload",
+                "The upload could not be read: it is not a well-formed multipart/form-data "
+                "body (send the files as a browser form does).",
+            ) from None
         if not upload.files:
             raise ApiError(
                 400,
