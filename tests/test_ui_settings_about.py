@@ -295,3 +295,40 @@ def test_try_with_sample_photos_creates_a_batch_of_them(qtbot, make_window, stac
     assert {p["roomType"] for p in rest["photos"]} >= {"living_room", "kitchen", "bedroom"}
     assert not offer.isVisible()  # there is a batch now
     assert window.history_model.rowCount() == 1
+
+
+def test_restart_now_is_offered_when_the_app_can_restart(qtbot, make_window, isolated_dirs):
+    window = make_window("en")
+    menus = window.app_menus
+    menus.can_restart = True  # as app.run_gui sets it
+    dialog = menus.open_settings()
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.analyzer.setCurrentIndex(dialog.analyzer.findData("names"))
+    with qtbot.waitSignal(menus.restartRequested, timeout=5000):
+        click(dialog, QDialogButtonBox.StandardButton.Save)
+        qtbot.waitUntil(lambda: menus.restart_box is not None and menus.restart_box.isVisible())
+        now = next(b for b in menus.restart_box.buttons() if b.text() == "Restart now")
+        now.click()
+    assert load_user_config()[0] == UserConfig(analyzer="names")
+
+
+def test_the_relaunch_command_keeps_the_program_and_drops_the_options(monkeypatch):
+    from desktopapp import app
+
+    monkeypatch.setattr(app.sys, "argv", ["main.py", "--workers", "2", "photo.jpg"])
+    monkeypatch.setattr(
+        app.sys,
+        "orig_argv",
+        ["/usr/bin/python3", "-X", "utf8", "main.py", "--workers", "2", "photo.jpg"],
+    )
+    assert app.relaunch_command("/data") == [
+        "/usr/bin/python3",
+        "-X",
+        "utf8",
+        "main.py",
+        "--data-dir",
+        "/data",
+    ]
+    monkeypatch.setattr(app.sys, "frozen", True, raising=False)
+    monkeypatch.setattr(app.sys, "executable", "/opt/photolot")
+    assert app.relaunch_command("/data") == ["/opt/photolot", "--data-dir", "/data"]

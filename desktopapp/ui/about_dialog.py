@@ -99,7 +99,8 @@ def components_html(tr: Translator, resources: Path) -> str:
     if sources_file is not None:
         body = html.escape(sources_text).replace("\n", "<br>")
         parts.append(
-            f'<p class="muted" style="white-space: pre-wrap">{body}</p>'
+            f'<p class="muted" style="white-space: pre-wrap; font-family: monospace; '
+            f'font-size: small">{body}</p>'
             f"<p>{_file_link(sources_file, sources_file.name)}</p>"
         )
     else:
