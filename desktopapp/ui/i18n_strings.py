@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from desktopapp.ui.settings_strings import SETTINGS_STRINGS
-
 STRINGS: dict[str, dict[str, str]] = {
     "fr": {
         "app.name": "PhotoLot",
@@ -124,7 +122,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "même dans un nouveau lot ({n} photo(s)).",
         "dup.open": "Ouvrir ce lot",
         "dup.import": "Importer quand même",
-        "retry.notRetried": "Non relancée(s), {n} : {names}.",
+        "retry.notRetried": "Impossible à relancer ({n}) : {names}.",
         "retry.why": "{name} ({why})",
         "retry.more": "et {n} autre(s)",
         "retry.nothing": "Aucune photo à relancer.",
@@ -377,7 +375,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "new batch ({n} photo(s)).",
         "dup.open": "Open it",
         "dup.import": "Import anyway",
-        "retry.notRetried": "Not retried, {n}: {names}.",
+        "retry.notRetried": "Cannot be retried ({n}): {names}.",
         "retry.why": "{name} ({why})",
         "retry.more": "and {n} more",
         "retry.nothing": "No photo to retry.",
@@ -567,5 +565,3 @@ STRINGS["fr"].update({f"error.{code}": text for code, text in _ERRORS_FR.items()
 STRINGS["en"]["error.disk_full"] = (
     "The disk is full: free some space, then retry the failed photos."
 )
-for _lang, _strings in SETTINGS_STRINGS.items():  # Settings, About, sample photos
-    STRINGS[_lang].update(_strings)

@@ -14,7 +14,7 @@ failing). The link holds a one-time ticket, never the install token.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QFontMetrics, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -48,7 +48,7 @@ class LinkDialog(QDialog):
         icon = QLabel(self)
         icon.setPixmap(
             line_icon("warning", theme.accent("orange", self.palette())).pixmap(
-                28, 28, self.devicePixelRatioF()
+                QSize(28, 28), self.devicePixelRatioF()
             )
         )
         icon.setAlignment(Qt.AlignmentFlag.AlignTop)
