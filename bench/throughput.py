@@ -164,7 +164,7 @@ class Breakdown:
         patches = [
             (pipeline.Pipeline, "run", "run"),
             (pipeline.Pipeline, "_claim", "claim"),
-            (pipeline, "copy_into_store", "copy"),
+            (pipeline, "copy_source_into_store", "copy"),
             (imaging, "process_image", "process_image"),
             (ImageFile.ImageFile, "load", "decode"),
             (pipeline, "write_atomically", "thumb_write"),

@@ -42,16 +42,16 @@ def _kill() -> None:
 
 def install_kill_point(point: str, after: int) -> None:
     if point == "copy":
-        real_copy = pipeline.copy_into_store
+        real_copy = pipeline.copy_source_into_store
 
-        def copy_then_die(source: Path, store_dir: Path):
+        def copy_then_die(source: Path, store_dir: Path, **kwargs):
             if _die_on_call(after):  # leave a half-written temp file behind, as a real crash would
                 data = Path(source).read_bytes()
                 (store_dir / ".incoming-crash").write_bytes(data[: len(data) // 2])
                 _kill()
-            return real_copy(source, store_dir)
+            return real_copy(source, store_dir, **kwargs)
 
-        pipeline.copy_into_store = copy_then_die
+        pipeline.copy_source_into_store = copy_then_die
     elif point == "decode":
         real_process = imaging.process_image
 

@@ -10,15 +10,26 @@ from pathlib import Path
 
 import pytest
 
+from desktopapp.core import store as store_module
 from desktopapp.core.events import EventBus
 from desktopapp.core.journal import WriteTransaction
 from desktopapp.core.services import Core
-from desktopapp.core.store import copy_into_store
+from desktopapp.core.store import SourceProblem, copy_source_into_store
 from desktopapp.core.tasks import WakeSignal
 from desktopapp.platform.datadir_lock import DataDirBusy
 from desktopapp.platform.settings import Settings
 
 MAIN = Path(__file__).resolve().parents[1] / "main.py"
+
+
+def copy_into_store(source, store_dir, **kwargs):
+    return copy_source_into_store(
+        source,
+        store_dir,
+        is_picture=lambda head: head.startswith(b"\xff\xd8"),
+        head_bytes=16,
+        **kwargs,
+    )
 
 
 def open_fds() -> int:
@@ -39,12 +50,78 @@ def test_missing_sources_leave_no_descriptor_or_temp_file(tmp_path):
 def test_identical_content_is_stored_once(tmp_path):
     store = tmp_path / "store"
     store.mkdir()
-    (tmp_path / "a.jpg").write_bytes(b"same bytes")
-    (tmp_path / "b.jpg").write_bytes(b"same bytes")
+    (tmp_path / "a.jpg").write_bytes(b"\xff\xd8same bytes")
+    (tmp_path / "b.jpg").write_bytes(b"\xff\xd8same bytes")
     first = copy_into_store(tmp_path / "a.jpg", store)
     second = copy_into_store(tmp_path / "b.jpg", store)
-    assert first.sha256 == second.sha256 and first.size == 10
+    assert first.sha256 == second.sha256 and first.size == 12
     assert [p.name for p in store.iterdir()] == [first.sha256]
+
+
+def test_a_fifo_is_refused_at_once_without_blocking(tmp_path):
+    store = tmp_path / "store"
+    store.mkdir()
+    os.mkfifo(tmp_path / "pipe.jpg")  # open() without O_NONBLOCK would wait for a writer
+    with pytest.raises(SourceProblem) as raised:
+        copy_into_store(tmp_path / "pipe.jpg", store)
+    assert raised.value.code == "not_regular"
+    assert list(store.iterdir()) == []
+
+
+def test_a_huge_sparse_file_is_refused_before_reading(tmp_path, monkeypatch):
+    store = tmp_path / "store"
+    store.mkdir()
+    huge = tmp_path / "huge.jpg"
+    with open(huge, "wb") as out:
+        out.write(b"\xff\xd8\xff")
+        out.truncate(64 * 1024**3)  # 64 GiB, sparse: nothing on disk
+    reads = []
+    real_read = store_module.read_chunk
+    monkeypatch.setattr(
+        store_module, "read_chunk", lambda fd, n: reads.append(n) or real_read(fd, n)
+    )
+    with pytest.raises(SourceProblem) as raised:
+        copy_into_store(huge, store)
+    assert raised.value.code == "too_large" and raised.value.size == 64 * 1024**3
+    assert reads == [] and list(store.iterdir()) == []
+
+
+def test_a_file_growing_past_the_cap_is_stopped_at_the_cap(tmp_path, monkeypatch):
+    store = tmp_path / "store"
+    store.mkdir()
+    source = tmp_path / "growing.jpg"
+    source.write_bytes(b"\xff\xd8" + b"x" * 100)
+    endless = iter(range(10_000))
+
+    def grows(fd: int, n: int) -> bytes:  # it says 102 bytes, then never ends
+        return b"\xff\xd8" + b"x" * (n - 2) if next(endless) == 0 else b"y" * n
+
+    monkeypatch.setattr(store_module, "read_chunk", grows)
+    with pytest.raises(SourceProblem) as raised:
+        copy_into_store(source, store, max_bytes=5 * 1024 * 1024)
+    assert raised.value.code == "too_large" and raised.value.size <= 6 * 1024 * 1024
+    assert list(store.iterdir()) == []  # the temp file is gone too
+
+
+def test_a_read_that_hangs_fails_after_the_timeout_and_frees_the_caller(tmp_path, monkeypatch):
+    store = tmp_path / "store"
+    store.mkdir()
+    source = tmp_path / "on-a-dead-share.jpg"
+    source.write_bytes(b"\xff\xd8" + b"x" * 100)
+    release = threading.Event()
+
+    def hangs(fd: int, n: int) -> bytes:  # a network share that stopped answering
+        release.wait(30)
+        return b""
+
+    monkeypatch.setattr(store_module, "read_chunk", hangs)
+    try:
+        with pytest.raises(SourceProblem) as raised:
+            copy_into_store(source, store, timeout=0.2)
+        assert raised.value.code == "timeout"
+    finally:
+        release.set()
+    assert list(store.iterdir()) == []
 
 
 def test_one_core_per_data_dir(data_dir):

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import pytest
 
-from desktopapp.core import journal, pipeline
+from desktopapp.core import journal, store
 from desktopapp.core.db import Event, Photo
 from desktopapp.platform import thread_priority
 from tests.conftest import wait_until_final
@@ -105,16 +105,16 @@ def test_vanished_source_is_a_clear_per_photo_error(core, tmp_path):
 
 def test_transient_io_error_is_retried_and_not_counted_as_failed(core, tmp_path, monkeypatch):
     files = make_photos(tmp_path / "drop", 1)
-    real_copy = pipeline.copy_into_store
+    real_read = store.read_chunk
     failures = iter([OSError(errno.EIO, "I/O error")])
 
-    def flaky_copy(source, store_dir):
+    def flaky_read(fd: int, size: int) -> bytes:  # the OS call fails once, as a disk may
         failure = next(failures, None)
         if failure is not None:
             raise failure
-        return real_copy(source, store_dir)
+        return real_read(fd, size)
 
-    monkeypatch.setattr(pipeline, "copy_into_store", flaky_copy)
+    monkeypatch.setattr(store, "read_chunk", flaky_read)
     result = core.create_batch(files)
     snap = wait_until_final(core, result.batch_id, timeout=30)
     assert snap["status"] == "COMPLETED"
@@ -169,3 +169,29 @@ def test_worker_threads_run_at_a_lower_priority_than_the_window(core, tmp_path):
         assert worker.native_id is not None
         nice = os.getpriority(os.PRIO_PROCESS, worker.native_id)
         assert nice == min(19, own + thread_priority.NICE_INCREMENT)
+
+
+def test_a_file_swapped_for_a_fifo_or_a_huge_sparse_file_fails_alone(core, tmp_path):
+    """Path imports read the person's files as they are when the worker comes: a FIFO swapped
+    in after intake, or a 64 GiB sparse file, fail that photo at once; the others go on."""
+    drop = tmp_path / "drop"
+    make_photo(drop / "ok.jpg", 1)
+    make_photo(drop / "swapped.jpg", 2)
+    huge = drop / "huge.jpg"
+    with open(huge, "wb") as out:
+        out.write((drop / "ok.jpg").read_bytes()[:64])
+        out.truncate(64 * 1024**3)
+    core.queue.stop()  # intake first, then the swap, then the workers
+    result = core.create_batch([drop])
+    (drop / "swapped.jpg").unlink()
+    os.mkfifo(drop / "swapped.jpg")  # nobody will ever write to it
+    core.queue.start(2)
+    snap = wait_until_final(core, result.batch_id, timeout=60)
+    photos = {p["fileName"]: p for p in snap["photos"]}
+    assert photos["ok.jpg"]["status"] == "DONE"
+    assert photos["swapped.jpg"]["errorCode"] == "source_unreadable"
+    assert "not a regular file" in photos["swapped.jpg"]["errorMessage"]
+    assert photos["huge.jpg"]["errorCode"] == "too_large"
+    assert "65,536 MB" in photos["huge.jpg"]["errorMessage"]
+    stored = [p for p in core.paths.store.iterdir() if not p.name.startswith(".")]
+    assert len(stored) == 1  # only ok.jpg was copied

@@ -22,12 +22,19 @@ from desktopapp.core.db import DONE, ERROR, PENDING, PROCESSING, Photo
 from desktopapp.core.events import EventBus
 from desktopapp.core.journal import WriteTransaction
 from desktopapp.core.near_duplicates import NearDuplicateIndex
-from desktopapp.core.store import copy_into_store, write_atomically
+from desktopapp.core.store import (
+    MAX_SOURCE_BYTES,
+    READ_TIMEOUT,
+    SourceProblem,
+    copy_source_into_store,
+    write_atomically,
+)
 from desktopapp.inventory import Analyzer, PhotoInput
 from desktopapp.inventory.catalogue import Catalogue
 from desktopapp.platform.paths import DataPaths
 
 log = logging.getLogger(__name__)
+MB = 1024 * 1024
 
 MAX_ATTEMPTS = 4
 # Decode at least this many pixels on the shorter side for the detector (JPEG draft picks
@@ -227,7 +234,14 @@ def _status_of(photo_id: int) -> str:
 
 def _copy(source: Path, store_dir: Path):  # -> StoredFile
     try:
-        return copy_into_store(source, store_dir)
+        return copy_source_into_store(
+            source,
+            store_dir,
+            is_picture=lambda head: imaging.sniff_format(head) is not None,
+            head_bytes=imaging.SNIFF_BYTES,
+        )
+    except SourceProblem as exc:
+        raise _source_failure(exc) from exc
     except FileNotFoundError as exc:
         raise PhotoFailed(
             "source_missing",
@@ -248,3 +262,27 @@ def _copy(source: Path, store_dir: Path):  # -> StoredFile
             "The file could not be read because of a storage error.",
             transient=exc.errno in imaging.TRANSIENT_ERRNOS,
         ) from exc
+
+
+def _source_failure(problem: SourceProblem) -> PhotoFailed:
+    if problem.code == "too_large":
+        return PhotoFailed(
+            "too_large",
+            f"The file is {problem.size / MB:,.0f} MB: PhotoLot takes photos of up to "
+            f"{MAX_SOURCE_BYTES // MB} MB.",
+        )
+    if problem.code == "empty":
+        return PhotoFailed("empty_file", imaging.ImagingError("empty_file").message)
+    if problem.code == "not_an_image":
+        return PhotoFailed("not_an_image", imaging.ImagingError("not_an_image").message)
+    if problem.code == "not_regular":
+        return PhotoFailed(
+            "source_unreadable",
+            "This is not a regular file (a pipe, a device or a socket): PhotoLot reads "
+            "photo files only.",
+        )
+    return PhotoFailed(
+        "source_unreadable",
+        f"Reading the file took more than {READ_TIMEOUT:g} s (a network drive that stopped "
+        "answering?). Check the drive, then retry the failed photos.",
+    )
