@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from desktopapp.ui.settings_strings import SETTINGS_STRINGS
+
 STRINGS: dict[str, dict[str, str]] = {
     "fr": {
         "app.name": "PhotoLot",
@@ -565,3 +567,5 @@ STRINGS["fr"].update({f"error.{code}": text for code, text in _ERRORS_FR.items()
 STRINGS["en"]["error.disk_full"] = (
     "The disk is full: free some space, then retry the failed photos."
 )
+for _lang, _strings in SETTINGS_STRINGS.items():  # Settings, About, sample photos
+    STRINGS[_lang].update(_strings)
