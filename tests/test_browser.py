@@ -317,6 +317,7 @@ def test_batch_page_follows_a_batch_to_its_final_state(
         "/static/sse-state.js",
         "/static/inventory.js",
         "/static/review.js",
+        "/static/photo-items.js",
         "/static/batch.js",
     }
     assert not errors, errors

@@ -11,7 +11,8 @@
  *          carried one (a final batch, or one the mover corrected: review.js); else, for an
  *          uncorrected running batch, a live view rebuilt from the photos as they arrive
  *          (inventory.js), marked provisional.
- * viewer = a modal dialog on a photo: its preview with each item's box drawn over it.
+ * viewer = a modal dialog on a photo: its preview with each item's box drawn over it, and
+ *          beside it the photo's items, corrected by hand there (photo-items.js).
  * After connecting, the page requests nothing but the stream and the thumbnails (and a
  * photo's preview when the person opens it).
  */
@@ -22,6 +23,7 @@
   var BS = window.BatchState;
   var INV = window.Inventory;
   var REV = window.Review;
+  var PI = window.PhotoItems;
   var t = PL.t;
   var setText = PL.setText;
 
@@ -434,9 +436,11 @@
       method: "POST"
     })
       .then(function (body) {
-        showActionMessage(t("action.retryFailedDone", { n: body.requeued || 0 }), false);
+        var requeued = Number(body.requeued) || 0;
+        var kept = Array.isArray(body.notRetried) ? body.notRetried : [];
+        showActionMessage(retryMessage(requeued, kept), false);
         attempts = 0;
-        connect(); // from the last id: the batch runs again, `complete` will come again
+        if (requeued) connect(); // from the last id: the batch runs again, `complete` will come again
       })
       .catch(function (err) {
         showActionMessage(t("action.retryFailedError", { message: err.message }), true);
@@ -448,6 +452,36 @@
         dirty.head = true;
         schedule();
       });
+  }
+
+  // Failures the same file gives again, whatever the retries (PERMANENT_ERRORS in
+  // desktopapp/core/tasks.py): the server does not retry those photos.
+  var PERMANENT_ERRORS = { not_an_image: true, unsupported: true, empty_file: true, too_large: true, too_small: true };
+  var RETRY_NAMES_SHOWN = 5;
+
+  /** "2 photos retried. 1 cannot be retried: notes.jpg — not a picture." */
+  function retryMessage(requeued, kept) {
+    var parts = [];
+    if (requeued || !kept.length) parts.push(t(requeued ? "action.retryFailedDone" : "action.retryNone", { n: requeued }));
+    if (kept.length) {
+      var named = kept.slice(0, RETRY_NAMES_SHOWN).map(function (entry) {
+        var code = entry && entry.errorCode;
+        var why = code && PERMANENT_ERRORS[code] ? t("retry." + code) : PL.photoError(code, entry && entry.errorMessage);
+        return baseName(entry && entry.fileName) + " — " + why;
+      });
+      if (kept.length > RETRY_NAMES_SHOWN) named.push("… +" + PL.number(kept.length - RETRY_NAMES_SHOWN));
+      parts.push(t("action.retryKept", { n: kept.length, list: named.join(", ") }));
+    }
+    return parts.join(" ");
+  }
+
+  /** Whether some failed photo may do better on a retry (not every failure is permanent). */
+  function retryable() {
+    var any = false;
+    state.photos.forEach(function (photo) {
+      if (!any && photo.status === "ERROR" && !PERMANENT_ERRORS[photo.errorCode]) any = true;
+    });
+    return any;
   }
 
   function showActionMessage(text, isError) {
@@ -506,6 +540,12 @@
     setText(ui.counts.completed, PL.number(counts.completed));
     setText(ui.counts.failed, PL.number(counts.failed));
     ui.retryFailed.hidden = !(counts.failed > 0 || retryBusy);
+    if (!retryBusy) {
+      // every failure permanent (not a picture, unsupported…): a retry would change nothing
+      var permanent = counts.failed > 0 && state.hasSnapshot && !retryable();
+      ui.retryFailed.disabled = permanent;
+      ui.retryFailed.title = permanent ? t("action.retryPermanent") : "";
+    }
     document.title = percentText + " · " + t("batch.docTitle", { id: batchId }) + " — PhotoLot";
 
     var perFilter = {
@@ -979,6 +1019,8 @@
     if (viewer.id === null) return;
     var id = viewer.id;
     viewer.id = null;
+    PI.reset();
+    REV.showMessage(""); // a message of the viewer's goes with it
     if (ui.viewer.open) ui.viewer.close();
     document.body.classList.remove("has-modal");
     var rec = rows.get(id); // back where the person was: the last photo they looked at
@@ -992,6 +1034,7 @@
     var next = ids[(index + delta + ids.length) % ids.length]; // wraps around
     if (next !== viewer.id) {
       viewer.id = next;
+      PI.reset();
       renderViewer();
     }
   }
@@ -1074,6 +1117,7 @@
     else if (!items.length) status = t("viewer.noItems");
     else if (boxed) status = t("viewer.boxes", { n: boxed });
     setText(ui.viewerStatus, status);
+    PI.render(photo);
   }
 
   function boxArea(box) {
@@ -1132,6 +1176,9 @@
 
   function onViewerKey(e) {
     if (viewer.id === null) return;
+    var target = e.target;
+    var typing = target && /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName);
+    if (typing && e.key !== "Escape" && e.key !== "Tab") return; // the field's own keys (← → move the caret)
     if (e.key === "Escape") {
       e.preventDefault();
       closeViewer();
@@ -1145,7 +1192,8 @@
 
   /** Tab and Shift+Tab cycle through the dialog's controls, never out of it. */
   function trapFocus(e) {
-    var focusable = Array.prototype.filter.call(ui.viewer.querySelectorAll("button, [href], [tabindex]"), function (node) {
+    var controls = "button, [href], [tabindex], input, select, textarea";
+    var focusable = Array.prototype.filter.call(ui.viewer.querySelectorAll(controls), function (node) {
       return !node.disabled && !node.hidden && node.getClientRects().length > 0 && node.tabIndex >= 0;
     });
     if (!focusable.length) return;
@@ -1281,6 +1329,11 @@
     });
     setUpViewer();
     REV.setUp({ batchId: batchId, state: state, changed: reviewChanged, delivered: delivered });
+    PI.setUp({
+      name: function (label) {
+        return book.items.has(label) ? INV.itemName(book, label, PL.lang) : null;
+      }
+    });
     ui.filters.addEventListener("click", function (e) {
       var button = e.target.closest("button[data-filter]");
       if (button) setFilter(button.getAttribute("data-filter"));

@@ -113,11 +113,27 @@
     return post("/corrections", Object.assign({ kind: kind }, data));
   }
 
+  /** The page's message; inside the photo viewer while it is open (a modal dialog: the
+   * page's own message would sit behind it). */
   function showMessage(text, isError) {
-    var box = $("review-message");
-    box.hidden = !text;
-    box.classList.toggle("is-error", !!isError);
-    setText($("review-message-text"), text);
+    var viewer = $("viewer");
+    var inViewer = !!text && !!viewer && viewer.open;
+    [["review-message", !inViewer], ["viewer-message", inViewer]].forEach(function (pair) {
+      var box = $(pair[0]);
+      if (!box) return;
+      var shown = !!text && pair[1];
+      box.hidden = !shown;
+      box.classList.toggle("is-error", shown && !!isError);
+      setText($(pair[0] + "-text"), shown ? text : "");
+    });
+  }
+
+  /** Catalogue items matching `query`, ranked for the page's language (a Promise). */
+  function catalogue(query) {
+    var url = "/api/catalogue?limit=" + SEARCH_LIMIT + "&q=" + encodeURIComponent(String(query || "").trim());
+    return PL.fetchJson(url).then(function (body) {
+      return ranked(body.items || [], query);
+    });
   }
 
   // ---- title, undo / redo, delete ----------------------------------------------------------
@@ -925,13 +941,20 @@
       excludeSelected(false);
     });
     $("clear-selection").addEventListener("click", clearSelection);
-    $("review-message-close").addEventListener("click", function () {
-      showMessage("");
+    ["review-message-close", "viewer-message-close"].forEach(function (id) {
+      if ($(id)) {
+        $(id).addEventListener("click", function () {
+          showMessage("");
+        });
+      }
     });
   }
 
   global.Review = {
     setUp: setUp,
+    correct: correct,
+    showMessage: showMessage,
+    catalogue: catalogue,
     render: render,
     beginSummary: beginSummary,
     roomHead: roomHead,
