@@ -1,16 +1,28 @@
-/* The start page: the list of batches, and an upload area (file picker, folder picker,
- * drag and drop anywhere on the page) that sends the files with XMLHttpRequest (for its
- * upload progress events), then opens the new batch's page.
- * The list is loaded when the page opens and after each upload: no polling. */
+/* The start page: the list of batches, live, and an upload area (file picker, folder
+ * picker, drag and drop anywhere on the page) that sends the files with XMLHttpRequest (for
+ * its upload progress events), then opens the new batch's page.
+ *
+ * The list follows GET /api/batches/stream (Server-Sent Events: a `batches` event with the
+ * whole list at once, then again after every change; `ping` after silence; `timeout` before
+ * the server closes). No polling: a lost stream is reopened with backoff (1 s → 30 s with
+ * jitter, 5 attempts: BatchState.backoffDelay, as the batch page); a first connection that
+ * fails is followed by one GET /api/batches (to show the list, or say why it cannot be
+ * read); once the reconnections run out the page says so and offers a Reload button, which
+ * reads the list once and tries the stream again. Each batch's row is made once and
+ * updated in place (keyed by batch id), so a focused link keeps its focus. */
 (function () {
   "use strict";
 
   var PL = window.PL;
+  var BS = window.BatchState;
   var t = PL.t;
 
   function $(id) {
     return document.getElementById(id);
   }
+
+  var STALL_MS = 45000; // three missed 15 s pings: the connection is dead even if it looks open
+  var LIST_STREAM = "/api/batches/stream";
 
   var ui = {
     pickFiles: $("pick-files"),
@@ -30,54 +42,252 @@
     errorList: $("upload-error-list"),
     list: $("batch-list"),
     listStatus: $("list-status"),
+    conn: $("list-conn"),
+    connText: $("list-conn-text"),
     reload: $("list-reload")
   };
 
   var xhr = null; // the upload in flight
   var listRequest = 0;
 
-  // ---- batch list ------------------------------------------------------------------------
+  // ---- the live list ---------------------------------------------------------------------
 
+  var source = null;
+  var attempts = 0; // failed connections in a row; reset by any event
+  var reconnectTimer = 0;
+  var stallTimer = 0;
+  var everLive = false; // a `batches` event arrived on this page at least once
+  var lists = 0; // `batches` events received (a list read meanwhile is older: not shown)
+  var listShown = false; // the list (or "no batch yet") is on the page
+  var connState = "connecting"; // connecting | live | reconnecting | offline
+  var items = new Map(); // batch id → {li, link, key}
+
+  function connect() {
+    window.clearTimeout(reconnectTimer);
+    reconnectTimer = 0;
+    closeStream();
+    if (connState !== "reconnecting") setConn("connecting");
+    var es = new EventSource(LIST_STREAM);
+    source = es;
+    es.addEventListener("open", function () {
+      if (es === source) armStallTimer();
+    });
+    es.addEventListener("batches", function (e) {
+      if (es !== source) return;
+      onEvent();
+      lists += 1;
+      var body = parse(e.data);
+      if (body) renderList(Array.isArray(body.batches) ? body.batches : []);
+    });
+    es.addEventListener("ping", function () {
+      if (es === source) onEvent();
+    });
+    es.addEventListener("timeout", function () {
+      if (es !== source) return;
+      closeStream(); // the server closes after `timeout`: come back at once
+      attempts = 0;
+      connect();
+    });
+    // a lost connection (a plain Event), or a named `error` event from the server
+    es.addEventListener("error", function () {
+      if (es !== source) return;
+      closeStream(); // no automatic EventSource reconnect: ours has backoff and a limit
+      if (!everLive && attempts === 0) probe();
+      else scheduleReconnect();
+    });
+    armStallTimer();
+  }
+
+  function parse(data) {
+    try {
+      return JSON.parse(data);
+    } catch (err) {
+      return null;
+    }
+  }
+
+  function closeStream() {
+    window.clearTimeout(stallTimer);
+    stallTimer = 0;
+    if (source) {
+      source.close();
+      source = null;
+    }
+  }
+
+  function armStallTimer() {
+    window.clearTimeout(stallTimer);
+    stallTimer = window.setTimeout(function () {
+      if (!source) return;
+      closeStream();
+      scheduleReconnect();
+    }, STALL_MS);
+  }
+
+  function onEvent() {
+    attempts = 0;
+    everLive = true;
+    armStallTimer();
+    if (connState !== "live") setConn("live");
+  }
+
+  /** The first connection failed: read the list once (the page is not empty meanwhile), and
+   * stop if the answer says reconnecting cannot help (signed out); else back off and retry. */
+  function probe() {
+    attempts = 1;
+    setConn("reconnecting");
+    loadList().then(function (fatal) {
+      if (source || reconnectTimer) return; // the person pressed Reload meanwhile
+      if (fatal) {
+        giveUp();
+        return;
+      }
+      attempts = 0;
+      scheduleReconnect();
+    });
+  }
+
+  function scheduleReconnect() {
+    attempts += 1;
+    if (attempts > BS.MAX_RECONNECTS) {
+      giveUp();
+      return;
+    }
+    setConn("reconnecting");
+    reconnectTimer = window.setTimeout(connect, BS.backoffDelay(attempts));
+  }
+
+  /** The stream failed for good: say so, show the last list read, offer Reload. */
+  function giveUp() {
+    window.clearTimeout(reconnectTimer);
+    reconnectTimer = 0;
+    closeStream();
+    setConn("offline");
+  }
+
+  function setConn(name) {
+    connState = name;
+    ui.conn.setAttribute("data-state", name);
+    PL.setText(ui.connText, t("list.conn." + name));
+    ui.reload.hidden = name !== "offline";
+  }
+
+  /** Reload (offered once the stream failed for good): the list once, then the stream again. */
+  function reload() {
+    attempts = 0;
+    loadList();
+    connect();
+  }
+
+  /** One GET /api/batches. Resolves with an error message when the list cannot be read
+   * because of the sign-in (401 / 403: reconnecting will not help), else with null. */
   function loadList() {
     var request = ++listRequest;
-    PL.setText(ui.listStatus, t("list.loading"));
-    ui.listStatus.hidden = false;
-    PL.fetchJson("/api/batches")
-      .then(function (body) {
-        if (request !== listRequest) return;
-        var batches = Array.isArray(body) ? body : (body && body.batches) || [];
-        renderList(batches);
+    var before = lists;
+    if (!listShown) {
+      PL.setText(ui.listStatus, t("list.loading"));
+      ui.listStatus.hidden = false;
+    }
+    return fetch("/api/batches", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (res) {
+        return res
+          .json()
+          .catch(function () {
+            return null;
+          })
+          .then(function (body) {
+            if (request !== listRequest) return null;
+            if (res.ok) {
+              if (lists === before) {
+                var batches = Array.isArray(body) ? body : (body && body.batches) || [];
+                renderList(batches);
+              }
+              return null;
+            }
+            var message = (body && body.error && body.error.message) || "HTTP " + res.status;
+            showListError(message);
+            return res.status === 401 || res.status === 403 ? message : null;
+          });
       })
       .catch(function (err) {
-        if (request !== listRequest) return;
-        ui.listStatus.hidden = false;
-        PL.setText(ui.listStatus, t("list.error", { message: err.message }));
+        if (request === listRequest) showListError(err.message);
+        return null;
       });
   }
 
-  function renderList(batches) {
-    var fragment = document.createDocumentFragment();
-    batches.forEach(function (batch) {
-      fragment.appendChild(batchItem(batch));
-    });
-    ui.list.textContent = "";
-    ui.list.appendChild(fragment);
-    ui.listStatus.hidden = batches.length > 0;
-    PL.setText(ui.listStatus, batches.length ? "" : t("list.empty"));
+  function showListError(message) {
+    if (listShown) return; // the list already shown stays; the indicator says it is not live
+    ui.listStatus.hidden = false;
+    PL.setText(ui.listStatus, t("list.error", { message: message }));
   }
 
-  function batchItem(batch) {
+  /** After an upload that did not open a batch page: the stream brings the list; read it
+   * only when the stream is not there to do so. */
+  function refreshList() {
+    if (connState !== "live") loadList();
+  }
+
+  function renderList(batches) {
+    listShown = true;
+    var seen = new Set();
+    var previous = null;
+    batches.forEach(function (batch) {
+      if (!batch || batch.batchId === undefined || batch.batchId === null) return;
+      var id = String(batch.batchId);
+      if (seen.has(id)) return;
+      seen.add(id);
+      var rec = items.get(id);
+      if (!rec) {
+        rec = createItem(id);
+        items.set(id, rec);
+      }
+      updateItem(rec, batch);
+      // in the server's order (most recent first), moving only the rows that are out of place
+      var wanted = previous ? previous.nextSibling : ui.list.firstChild;
+      if (rec.li !== wanted) ui.list.insertBefore(rec.li, wanted);
+      previous = rec.li;
+    });
+    items.forEach(function (rec, id) {
+      if (!seen.has(id)) {
+        rec.li.remove(); // deleted
+        items.delete(id);
+      }
+    });
+    ui.listStatus.hidden = seen.size > 0;
+    PL.setText(ui.listStatus, seen.size ? "" : t("list.empty"));
+  }
+
+  function createItem(id) {
+    var li = PL.el("li", "batch-item");
+    li.setAttribute("data-batch-id", id);
+    var link = PL.el("a", "batch-link");
+    link.href = "/batches/" + encodeURIComponent(id);
+    li.appendChild(link);
+    return { li: li, link: link, key: "" };
+  }
+
+  function updateItem(rec, batch) {
+    var key = JSON.stringify(batch);
+    if (key === rec.key) return;
+    rec.key = key;
     var counts = batch.counts || {};
     var status = batch.status || "QUEUED";
     var progress = Math.max(0, Math.min(100, Number(batch.progress) || 0));
-    var li = PL.el("li", "batch-item");
-    li.setAttribute("data-batch-id", String(batch.batchId));
-    var link = PL.el("a", "batch-link");
-    link.href = "/batches/" + encodeURIComponent(batch.batchId);
-    link.setAttribute("aria-label", t("list.open", { id: batch.batchId }) + " — " + PL.statusLabel(status) + ", " + PL.percent(progress));
+    var name = typeof batch.name === "string" && batch.name.trim() ? batch.name : "";
+    var link = rec.link;
+    var label = name ? name + " (" + t("list.batch", { id: batch.batchId }) + ")" : t("list.open", { id: batch.batchId });
+    link.setAttribute("aria-label", label + " — " + PL.statusLabel(status) + ", " + PL.percent(progress));
+    link.textContent = "";
 
-    var title = PL.el("span", "batch-title", t("list.batch", { id: batch.batchId }));
-    if (batch.project) title.appendChild(PL.el("span", "muted", " · " + batch.project));
+    var title = PL.el("span", "batch-title");
+    if (name) {
+      title.appendChild(PL.el("span", "batch-name", name));
+      title.appendChild(PL.el("span", "batch-number muted", " · " + t("list.batch", { id: batch.batchId })));
+    } else {
+      title.appendChild(PL.el("span", "batch-number", t("list.batch", { id: batch.batchId })));
+    }
+    if (batch.project) title.appendChild(PL.el("span", "batch-project muted", " · " + batch.project));
+    title.title = title.textContent;
     link.appendChild(title);
 
     var barWrap = PL.el("span", "batch-bar");
@@ -85,7 +295,7 @@
     bar.setAttribute("data-status", status);
     bar.setAttribute("aria-hidden", "true");
     var fill = PL.el("span", "progress-fill");
-    fill.style.width = progress + "%";
+    fill.style.width = progress + "%"; // CSSOM: allowed by the CSP, unlike style=""
     bar.appendChild(fill);
     barWrap.appendChild(bar);
     barWrap.appendChild(PL.el("span", "batch-percent", PL.percent(progress)));
@@ -100,8 +310,6 @@
     var badge = PL.el("span", "badge", PL.statusLabel(status));
     badge.setAttribute("data-status", status);
     link.appendChild(badge);
-    li.appendChild(link);
-    return li;
   }
 
   // ---- upload ----------------------------------------------------------------------------
@@ -151,7 +359,7 @@
       xhr = null;
       ui.status.hidden = true;
       showError(t("upload.network"), []);
-      loadList();
+      refreshList();
     });
     request.addEventListener("abort", function () {
       if (xhr !== request) return;
@@ -173,7 +381,6 @@
     var error = (body && body.error) || {};
     if ((status === 201 || status === 200) && body && body.batchId !== undefined) {
       PL.setText(ui.text, t("upload.done", { id: body.batchId, n: body.photosCount }));
-      loadList();
       window.location.assign("/batches/" + encodeURIComponent(body.batchId));
       return;
     }
@@ -192,7 +399,7 @@
         []
       );
     }
-    loadList();
+    refreshList();
   }
 
   function skippedLine(entry) {
@@ -370,15 +577,22 @@
     ui.cancel.addEventListener("click", function () {
       if (xhr) xhr.abort();
     });
-    ui.reload.addEventListener("click", loadList);
+    ui.reload.addEventListener("click", reload);
     window.addEventListener("dragenter", onDragEnter);
     window.addEventListener("dragover", onDragOver);
     window.addEventListener("dragleave", onDragLeave);
     window.addEventListener("drop", onDrop);
     window.addEventListener("pageshow", function (e) {
-      if (e.persisted) loadList(); // back from a batch page (bfcache): show fresh states
+      // back from a batch page (bfcache): the stream was closed meanwhile, open it again
+      if (e.persisted && !source) reload();
     });
-    loadList();
+    window.addEventListener("pagehide", function (e) {
+      if (e.persisted) closeStream(); // kept in the bfcache: no stream open behind the scenes
+    });
+    window.addEventListener("online", function () {
+      if (connState === "reconnecting" || connState === "offline") reload();
+    });
+    connect();
   }
 
   start();
