@@ -1020,7 +1020,7 @@
     var id = viewer.id;
     viewer.id = null;
     PI.reset();
-    REV.showMessage(""); // a message of the viewer's goes with it
+    $("viewer-message").hidden = true; // a message of the viewer's goes with it
     if (ui.viewer.open) ui.viewer.close();
     document.body.classList.remove("has-modal");
     var rec = rows.get(id); // back where the person was: the last photo they looked at
