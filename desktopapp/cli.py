@@ -13,6 +13,7 @@ from pathlib import Path
 from desktopapp import __version__
 from desktopapp.commands.remote import RemoteError
 from desktopapp.platform.datadir_lock import DataDirBusy
+from desktopapp.platform.fd_limit import raise_open_file_limit
 from desktopapp.platform.logging_setup import NATIVE_LOG_FILE, configure_logging
 from desktopapp.platform.native_stderr import divert_native_stderr
 from desktopapp.platform.paths import resolve_data_dir
@@ -171,6 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # (they spin at normal priority, taking the cores the window and workers need).
     # Set before anything imports numpy (the detectors do, lazily).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    raise_open_file_limit()  # every stream and connection is a file descriptor
     try:
         return _main(argv)
     except DataDirBusy as exc:

@@ -18,10 +18,12 @@ from collections.abc import Callable
 from aiohttp import web
 
 from desktopapp.platform.settings import DEFAULT_PORT
+from desktopapp.server.connection_guard import ConnectionGuard
 
 log = logging.getLogger(__name__)
 
 PORT_ATTEMPTS = 20  # after the requested port, try this many more
+KEEPALIVE_TIMEOUT = 60.0  # seconds an idle kept-alive connection stays open
 _IN_USE_ERRNO = frozenset({errno.EADDRINUSE})
 _IN_USE_WINERROR = frozenset({10013, 10048})  # WSAEACCES (reserved range), WSAEADDRINUSE
 
@@ -39,8 +41,10 @@ class ServerThread:
         *,
         port_attempts: int = PORT_ATTEMPTS,
         shutdown_timeout: float = 0.5,
+        guard: ConnectionGuard | None = None,
     ) -> None:
         self._app_factory = app_factory
+        self.guard = guard or ConnectionGuard()
         self.host = host
         self.requested_port = port
         self._port_attempts = port_attempts
@@ -111,12 +115,14 @@ class ServerThread:
         runner: web.AppRunner | None = None
         try:
             self.app = self._app_factory()
+            self.app.middlewares.insert(0, self.guard.middleware)
             runner = web.AppRunner(
                 self.app,
                 handle_signals=False,
                 handler_cancellation=True,
                 shutdown_timeout=self._shutdown_timeout,
                 access_log=None,
+                keepalive_timeout=KEEPALIVE_TIMEOUT,
             )
             await runner.setup()
             self.port = await self._bind(runner)
@@ -137,7 +143,7 @@ class ServerThread:
         first = self.requested_port
         candidates = [0] if first == 0 else range(first, first + self._port_attempts + 1)
         for port in candidates:
-            site = web.TCPSite(runner, self.host, port)
+            site = _GuardedSite(runner, self.host, port, guard=self.guard)
             try:
                 await site.start()
             except OSError as exc:
@@ -154,3 +160,21 @@ class ServerThread:
             f"PhotoLot's local server found no free port between {first} and {last} on "
             f"{self.host}: close the programs using them, or start PhotoLot with another port."
         )
+
+
+class _GuardedSite(web.TCPSite):
+    """aiohttp's TCPSite, its connections watched by the ConnectionGuard."""
+
+    def __init__(self, runner: web.AppRunner, host: str, port: int, *, guard: ConnectionGuard):
+        super().__init__(runner, host, port)
+        self._guard = guard
+
+    async def start(self) -> None:
+        await web.BaseSite.start(self)  # registers the site with its runner
+        loop = asyncio.get_running_loop()
+        server = self._runner.server
+        assert server is not None
+        self._server = await loop.create_server(
+            self._guard.protocol_factory(server), self._host, self._port, backlog=self._backlog
+        )
+        self._bound_port = self._server.sockets[0].getsockname()[1]
