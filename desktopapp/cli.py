@@ -99,11 +99,23 @@ def build_command_parser() -> argparse.ArgumentParser:
     )
     _common(smoke, subcommand=True)
     smoke.add_argument("--url", help="a running PhotoLot (default: start one on a temp dir)")
-    smoke.add_argument("--token", help="its access token (the `token` file in its data dir)")
+    smoke.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help="the file holding its access token (default: the `token` file in the data dir, "
+        "or PHOTOLOT_TOKEN)",
+    )
+    smoke.add_argument(
+        "--token",
+        help="its access token (other users can read it in the process list: "
+        "prefer --token-file or PHOTOLOT_TOKEN)",
+    )
     return parser
 
 
-_TAKES_VALUE = frozenset({"--data-dir", "--workers", "--max-megapixels", "--port", "--lang"})
+_TAKES_VALUE = frozenset(
+    {"--data-dir", "--workers", "--max-megapixels", "--port", "--lang", "--token-file", "--token"}
+)
 
 
 def _first_positional(argv: Sequence[str]) -> str | None:
@@ -133,6 +145,24 @@ def parse(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, argparse.Namesp
             f"no such file or folder: {', '.join(missing)} (commands: {', '.join(COMMANDS)})"
         )
     return app_parser, args
+
+
+TOKEN_ENV = "PHOTOLOT_TOKEN"
+
+
+def smoke_token(args: argparse.Namespace, settings: Settings) -> str | None:
+    """--token-file, else PHOTOLOT_TOKEN, else --token, else the data dir's token file: the
+    token never has to be in a process's arguments."""
+    if args.token_file:
+        return Path(args.token_file).expanduser().read_text(encoding="utf-8").strip() or None
+    if os.environ.get(TOKEN_ENV):
+        return os.environ[TOKEN_ENV].strip()
+    if args.token:
+        return args.token
+    try:
+        return settings.paths.token.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
 
 
 def system_language() -> str:
@@ -214,7 +244,10 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "smoke":
         from desktopapp.commands.smoke import smoke_main
 
-        return smoke_main(args.url, args.token, settings)
+        token = smoke_token(args, settings)
+        if args.url and not token:
+            parser.error("--url needs the token: --token-file FILE or PHOTOLOT_TOKEN")
+        return smoke_main(args.url, token, settings)
     if args.self_test:
         from desktopapp.commands.self_test import run_self_test
 

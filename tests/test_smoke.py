@@ -15,9 +15,15 @@ from desktopapp.platform.settings import Settings
 MAIN = Path(__file__).resolve().parents[1] / "main.py"
 
 
-def smoke(*args: str) -> subprocess.CompletedProcess:
+def smoke(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    import os
+
     return subprocess.run(
-        [sys.executable, str(MAIN), "smoke", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, str(MAIN), "smoke", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -38,10 +44,26 @@ def running(data_dir):
     services.stop()
 
 
-def test_smoke_against_a_running_app(running):
-    done = smoke("--url", running.base_url, "--token", running.token)
+@pytest.mark.parametrize("how", ["data_dir", "token_file", "env"])
+def test_smoke_against_a_running_app_without_the_token_in_its_arguments(running, data_dir, how):
+    """The full-rights token never has to be in a command line (other users read those in
+    /proc): it comes from the data dir's file, --token-file, or PHOTOLOT_TOKEN."""
+    args = {
+        "data_dir": ["--data-dir", str(data_dir)],
+        "token_file": ["--token-file", str(data_dir / "token")],
+        "env": [],
+    }[how]
+    env = {"PHOTOLOT_TOKEN": running.token} if how == "env" else None
+    done = smoke("--url", running.base_url, *args, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines()[-1] == "SUCCESS"
+    assert running.token not in " ".join(args)
+
+
+def test_smoke_with_a_url_and_no_token_anywhere_is_a_usage_error(running, tmp_path):
+    done = smoke("--url", running.base_url, "--data-dir", str(tmp_path / "empty"))
+    assert done.returncode == 2
+    assert "--token-file" in done.stderr
 
 
 def test_smoke_fails_loudly_with_a_wrong_token(running):

@@ -117,7 +117,7 @@ def smoke_main(url: str | None, token: str | None, settings: Settings | None) ->
         try:
             if url:
                 if not token:
-                    print("photolot smoke: --url needs --token")
+                    print("photolot smoke: --url needs the token (--token-file or PHOTOLOT_TOKEN)")
                     return 2
                 client = Client(url, token)
             else:
