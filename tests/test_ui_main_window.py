@@ -6,6 +6,7 @@ what it shows with `GET /api/batches/{id}` (the test's view of the truth).
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -317,7 +318,16 @@ def test_actions_export_browser_retry(qtbot, make_window, stack, services, tmp_p
     # through the desktop services; the link signs a browser in once
     progress.browser_button.click()
     qtbot.waitUntil(lambda: len(services.opened) == 1, timeout=5000)
-    (link,) = services.opened
+    (opened,) = services.opened
+    # the browser is handed a user-only local file, never the ticket itself: a command
+    # line (xdg-open <url>) is readable by every local user in /proc
+    assert opened.startswith("file:///") and "token" not in opened
+    redirect = Path(QUrl(opened).toLocalFile())
+    assert redirect.stat().st_mode & 0o777 == 0o600
+    assert redirect.parent.stat().st_mode & 0o777 == 0o700
+    page = redirect.read_text()
+    link = re.search(r'window\.location\.replace\("([^"]+)"\)', page).group(1)
+    assert f'content="0;url={link}"' in page
     assert link.startswith(f"{stack.base_url}/batches/{batch_id}?token=")
     ticket = link.partition("?token=")[2]
     assert len(ticket) >= 43 and ticket != stack.token

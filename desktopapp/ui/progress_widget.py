@@ -67,6 +67,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktopapp.platform.redirect_file import write_redirect_file
 from desktopapp.ui import theme
 from desktopapp.ui.add_item_dialog import AddItemDialog
 from desktopapp.ui.api_client import ApiClient, ApiResult
@@ -820,7 +821,12 @@ class BatchProgressWidget(QWidget):
         if url is None:
             self.message.emit("error", self._tr("action.openBrowserError", message=result.message))
             return
-        if not self._services.open_url(QUrl(url)):
+        # the ticket must not reach xdg-open's command line: a user-only file redirects
+        try:
+            target = QUrl.fromLocalFile(str(write_redirect_file(url)))
+        except OSError:
+            target = None
+        if target is None or not self._services.open_url(target):
             # no browser started (none set, xdg-open missing or failing): the link to copy
             self._open_dialog(LinkDialog(self._tr, url, self))
 
