@@ -99,3 +99,21 @@ def test_the_databases_wal_and_shm_files_are_owner_only_while_open(tmp_path):
             assert core.stop(timeout=30)
     finally:
         os.umask(previous)
+
+
+def test_a_redirect_file_is_user_only_escapes_the_link_and_old_ones_go(tmp_path):
+    import time as clock
+
+    from desktopapp.platform import redirect_file
+
+    folder = tmp_path / "links"
+    folder.mkdir(mode=0o700)
+    old = folder / "open-old.html"
+    old.write_text("stale")
+    os.utime(old, (clock.time() - 3600, clock.time() - 3600))
+    url = 'http://127.0.0.1:8765/batches/1?token=a"b<c>&d'
+    path = redirect_file.write_redirect_file(url, folder)
+    assert mode(path) == 0o600 and not old.exists()
+    page = path.read_text()
+    assert 'content="0;url=http://127.0.0.1:8765/batches/1?token=a&quot;b&lt;c&gt;&amp;d"' in page
+    assert 'window.location.replace("http://127.0.0.1:8765/batches/1?token=a\\"b<c>&d")' in page
