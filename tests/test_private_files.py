@@ -116,4 +116,6 @@ def test_a_redirect_file_is_user_only_escapes_the_link_and_old_ones_go(tmp_path)
     assert mode(path) == 0o600 and not old.exists()
     page = path.read_text()
     assert 'content="0;url=http://127.0.0.1:8765/batches/1?token=a&quot;b&lt;c&gt;&amp;d"' in page
-    assert 'window.location.replace("http://127.0.0.1:8765/batches/1?token=a\\"b<c>&d")' in page
+    assert (
+        'window.location.replace("http://127.0.0.1:8765/batches/1?token=a\\"b\\u003cc>&d")' in page
+    )

@@ -52,7 +52,8 @@ def write_redirect_file(url: str, folder: Path | None = None) -> Path:
     folder = folder or redirect_folder()
     _remove_old(folder)
     path = folder / f"open-{secrets.token_hex(8)}.html"
-    page = _PAGE.format(attr=html.escape(url, quote=True), js=json.dumps(url))
+    script_safe = json.dumps(url).replace("<", "\\u003c")  # no "</script>" can close it
+    page = _PAGE.format(attr=html.escape(url, quote=True), js=script_safe)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(page)
