@@ -62,6 +62,7 @@ class IntakeResult:
     photos_count: int
     skipped: list[dict[str, str]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # the files that became photos
 
 
 @dataclass
@@ -251,7 +252,7 @@ def create_batch(
         tx.record_progress(batch.id, "batch.created", photos)
         queue.enqueue_many([photo.id for photo in photos])
         tx.after_commit(queue.wake)
-    return IntakeResult(batch.id, len(photos), skipped, notices)
+    return IntakeResult(batch.id, len(photos), skipped, notices, [str(path) for path in files])
 
 
 _SAME_FILES_SQL = (

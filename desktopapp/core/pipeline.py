@@ -20,6 +20,7 @@ from peewee import SqliteDatabase
 from desktopapp.core import imaging
 from desktopapp.core.db import DONE, ERROR, PENDING, PROCESSING, Photo
 from desktopapp.core.events import EventBus
+from desktopapp.core.failures import PERMANENT_ERRORS
 from desktopapp.core.journal import WriteTransaction
 from desktopapp.core.near_duplicates import NearDuplicateIndex
 from desktopapp.core.store import (
@@ -157,7 +158,9 @@ class Pipeline:
                 index.forget(batch_id, photo.id)
                 return _status_of(photo.id)
             tx.record_progress(batch_id, "photo.done", [photo], self.catalogue)
-        self._drop_uploaded_source(Path(photo.source_path))
+            # after COMMIT, before the followers hear of it: who sees DONE sees it gone
+            source = Path(photo.source_path)
+            tx.after_commit(lambda: self._drop_uploaded_source(source))
         return DONE
 
     def _store_done(self, photo: Photo) -> bool:
@@ -195,7 +198,11 @@ class Pipeline:
         uploads = self.paths.uploads
         if not source.is_relative_to(uploads):
             return
-        source.unlink(missing_ok=True)
+        try:
+            source.unlink(missing_ok=True)
+        except OSError:  # the start-up sweep (cleanup) will try again
+            log.warning("could not remove the uploaded copy %s", source.name, exc_info=True)
+            return
         for folder in source.parents:
             if folder == uploads or not folder.is_relative_to(uploads):
                 break
@@ -224,6 +231,9 @@ class Pipeline:
                 row.error_message = failure.message
                 row.save()
                 tx.record_progress(row.batch_id, "photo.error", [row], self.catalogue)
+                if failure.code in PERMANENT_ERRORS:  # no retry will read our upload copy
+                    source = Path(row.source_path)
+                    tx.after_commit(lambda: self._drop_uploaded_source(source))
         return row.status
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from desktopapp.core import state, tasks
+from desktopapp.core.cleanup import sweep_orphans
 from desktopapp.core.db import open_database
 from desktopapp.core.events import EventBus
 from desktopapp.core.imaging import MAX_PIXELS
@@ -70,6 +71,7 @@ class Core:
         sweep_incoming(self.paths.store)
         sweep_incoming(self.paths.thumbs)
         sweep_incoming(self.paths.previews)
+        sweep_orphans(self.db, self.paths)  # before the workers: nobody uses those files
         requeued = tasks.recover(self.db, self.bus, self.queue)
         self._prepare_analyzer()
         self.queue.start(self.settings.workers)

@@ -21,6 +21,7 @@ from peewee import SqliteDatabase
 
 from desktopapp.core.db import ERROR, PENDING, PROCESSING, Photo
 from desktopapp.core.events import EventBus
+from desktopapp.core.failures import PERMANENT_ERRORS
 from desktopapp.core.journal import WriteTransaction
 from desktopapp.platform.thread_priority import lower_current_thread_priority
 
@@ -226,15 +227,6 @@ def recover(db: SqliteDatabase, bus: EventBus | None, queue: PhotoQueue) -> int:
     if interrupted:
         log.info("re-queued %d interrupted photo(s)", len(interrupted))
     return len(pending)
-
-
-# Failures that the same file gives again whatever the retries: not a picture, a format
-# PhotoLot does not read, too large or too small. A corrupt or truncated file may still be
-# copying (a download, a cloud sync) and a missing or unreadable one may come back: those,
-# and storage or internal errors, are worth a retry.
-PERMANENT_ERRORS = frozenset(
-    {"empty_file", "not_an_image", "unsupported", "too_large", "too_small"}
-)
 
 
 @dataclass(frozen=True)

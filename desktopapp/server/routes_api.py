@@ -105,6 +105,8 @@ async def create_batch(request: web.Request) -> web.Response:
             str(exc),
             details={"skipped": exc.skipped},
         ) from None
+    if upload is not None:  # what did not become a photo (a duplicate, not a picture) goes
+        await ctx.run(upload.remove_unused, result.sources)
     return web.json_response(
         {
             "batchId": result.batch_id,

@@ -49,6 +49,25 @@ class Upload:
     def display_name(self, stored: str) -> str:
         return self.original_names.get(stored, Path(stored).name)
 
+    def remove_unused(self, used: list[str]) -> int:
+        """Delete the uploaded files no photo was made of; empty folders go too."""
+        keep = set(used)
+        removed = 0
+        for path in self.files:
+            if str(path) not in keep:
+                path.unlink(missing_ok=True)
+                removed += 1
+        for folder in sorted(
+            {p.parent for p in self.files}, key=lambda p: len(p.parts), reverse=True
+        ):
+            while folder != self.folder.parent and folder.is_relative_to(self.folder):
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+                folder = folder.parent
+        return removed
+
 
 def safe_component(raw: str) -> str:
     """One path component made harmless: no control, reserved or separator characters,
