@@ -226,3 +226,27 @@ def relaunch(settings: Settings) -> None:
         subprocess.Popen(command, **options)
     except OSError as exc:
         print(f"photolot: could not restart ({exc}); start PhotoLot again", file=sys.stderr)
+
+
+STARTUP_PROBLEM_TITLE = {"fr": "PhotoLot ne peut pas démarrer", "en": "PhotoLot cannot start"}
+
+
+def show_startup_problem(message: str, lang: str) -> None:
+    """The reason the window cannot open, in a dialog: started from a menu or a double-click,
+    nobody sees the terminal. Nothing when no display can show it (the terminal has it)."""
+    if uses_xcb(os.environ) and missing_xcb_libraries():
+        return
+    try:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QApplication, QMessageBox
+    except ImportError:
+        return
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    title = STARTUP_PROBLEM_TITLE.get(lang, STARTUP_PROBLEM_TITLE["en"])
+    box = QMessageBox(
+        QMessageBox.Icon.Critical, "PhotoLot", f"<b>{title}</b>", QMessageBox.StandardButton.Ok
+    )
+    box.setTextFormat(Qt.TextFormat.RichText)  # our own title; the message stays plain
+    box.setInformativeText(message)
+    box.exec()
+    del app

@@ -12,11 +12,12 @@ from pathlib import Path
 
 from desktopapp import __version__
 from desktopapp.commands.remote import RemoteError
+from desktopapp.core.db import DatabaseProblem
 from desktopapp.platform.datadir_lock import DataDirBusy
 from desktopapp.platform.fd_limit import raise_open_file_limit
 from desktopapp.platform.logging_setup import NATIVE_LOG_FILE, configure_logging
 from desktopapp.platform.native_stderr import divert_native_stderr
-from desktopapp.platform.paths import resolve_data_dir
+from desktopapp.platform.paths import DataDirProblem, resolve_data_dir
 from desktopapp.platform.settings import DEFAULT_PORT, Settings, default_workers
 from desktopapp.platform.user_config import UserConfig, config_path, load_user_config
 
@@ -215,6 +216,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     parser, args = parse(sys.argv[1:] if argv is None else list(argv))
+    try:
+        return _run(parser, args)
+    except (DatabaseProblem, DataDirProblem) as exc:  # one clear message, no traceback
+        print(f"photolot: {exc}", file=sys.stderr, flush=True)
+        if args.command is None and not args.headless and not args.self_test:
+            from desktopapp.app import show_startup_problem  # a double-click has no terminal
+
+            show_startup_problem(str(exc), args.lang or system_language())
+        return 1
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         parser.error("--workers must be at least 1")
     if args.max_megapixels is not None and args.max_megapixels <= 0:

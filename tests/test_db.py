@@ -47,7 +47,7 @@ def test_database_from_a_newer_version_is_refused(tmp_path):
     path = tmp_path / "new.sqlite3"
     with sqlite3.connect(path) as raw:
         raw.execute(f"PRAGMA user_version = {dbm.SCHEMA_VERSION + 1}")
-    with pytest.raises(RuntimeError, match="newer PhotoLot"):
+    with pytest.raises(dbm.DatabaseProblem, match="newer PhotoLot"):
         dbm.open_database(path)
 
 

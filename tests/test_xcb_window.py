@@ -158,3 +158,27 @@ def test_a_missing_xcb_library_is_named_in_one_line(tmp_path):
     assert "sudo apt install libxcb-cursor0" in lines[0]
     assert "sudo dnf install xcb-util-cursor" in lines[0]
     assert "Could not load the Qt platform plugin" not in done.stderr
+
+
+def test_a_damaged_database_is_a_dialog_in_the_window_and_a_line_in_the_terminal(
+    x_display, tmp_path
+):
+    if shutil.which("xdotool") is None:
+        if os.environ.get("CI"):
+            pytest.fail("xdotool is missing: .ci/setup installs it")
+        pytest.skip("xdotool is not installed")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "photolot.sqlite3").write_text("not a database\n" * 100)
+    env = {**os.environ, "DISPLAY": x_display, "QT_QPA_PLATFORM": "xcb", "HOME": str(tmp_path)}
+    app = App([sys.executable, str(REPO / "main.py"), "--data-dir", str(data)], env)
+    try:
+        dialog = xdotool(x_display, "search", "--sync", "--onlyvisible", "--name", "^PhotoLot$")
+        assert dialog, "no dialog"
+        window_id = dialog.splitlines()[0]
+        xdotool(x_display, "windowfocus", "--sync", window_id)
+        xdotool(x_display, "key", "Return")  # OK
+        assert app.proc.wait(TIMEOUT) == 1
+    finally:
+        errors = app.stop()
+    assert "photolot: PhotoLot's database" in errors and "Traceback" not in errors

@@ -8,12 +8,14 @@ worker thread each get their own; writers use `BEGIN IMMEDIATE` (see `journal`).
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 from peewee import (
     AutoField,
+    DatabaseError,
     FloatField,
     ForeignKeyField,
     IntegerField,
@@ -195,6 +197,54 @@ MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+class DatabaseProblem(RuntimeError):
+    """The database file cannot be used as it is; the message says what to do. The file
+    was not modified."""
+
+
+PHOTOLOT_TABLES = frozenset({"project", "batch", "photo", "event"})
+
+
+def check_database_file(path: Path) -> None:
+    """Before anything writes to `path`: is it PhotoLot's, of a version this one knows?
+    Read-only (a foreign or damaged file stays byte-identical); raises DatabaseProblem."""
+    if not path.exists() or path.stat().st_size == 0:
+        return  # a new data dir: PhotoLot creates it
+    what_to_do = (
+        f"PhotoLot left it untouched. Move {path.name} out of {path.parent} (or restore a "
+        "backup of it) and start PhotoLot again, or start it with another data folder "
+        "(--data-dir)."
+    )
+    try:
+        # immutable: no lock, no -wal/-shm created beside a file that may not be ours
+        raw = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error as exc:
+        message = f"PhotoLot cannot open its database {path} ({exc}). {what_to_do}"
+        raise DatabaseProblem(message) from None
+    try:
+        version = raw.execute("PRAGMA user_version").fetchone()[0]
+        tables = {
+            row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseProblem(
+            f"PhotoLot's database {path} is damaged or is not a database ({exc}). {what_to_do}"
+        ) from None
+    finally:
+        raw.close()
+    if version > SCHEMA_VERSION:
+        raise DatabaseProblem(
+            f"The database {path} was written by a newer PhotoLot (schema {version}, this "
+            f"version knows {SCHEMA_VERSION}). Update PhotoLot to open it; it was left untouched."
+        )
+    own = tables - {"sqlite_sequence"}
+    if (version == 0 and own) or (version > 0 and not own >= PHOTOLOT_TABLES):
+        raise DatabaseProblem(
+            f"{path} is a database of another program, or a damaged one (its tables are "
+            f"not PhotoLot's). {what_to_do}"
+        )
+
+
 def schema_version(db: SqliteDatabase) -> int:
     return db.execute_sql("PRAGMA user_version").fetchone()[0]
 
@@ -203,7 +253,7 @@ def migrate(db: SqliteDatabase, target: int = SCHEMA_VERSION) -> int:
     """Apply the missing migration steps, each in its own transaction; return the version."""
     current = schema_version(db)
     if current > SCHEMA_VERSION:
-        raise RuntimeError(
+        raise DatabaseProblem(
             f"This database was written by a newer PhotoLot (schema {current}, "
             f"this version knows {SCHEMA_VERSION}). Update PhotoLot to open it."
         )
@@ -219,10 +269,18 @@ def open_database(
     path: Path, *, migrate_to: int = SCHEMA_VERSION, bind: bool = True
 ) -> SqliteDatabase:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    check_database_file(path)  # before SQLite writes anything (WAL mode, migrations)
     create_private(path)  # SQLite's -wal and -shm files then take its owner-only mode
     db = SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
-    db.connect(reuse_if_open=True)
-    migrate(db, migrate_to)
+    try:
+        db.connect(reuse_if_open=True)
+        migrate(db, migrate_to)
+    except DatabaseError as exc:  # damage the read-only check could not see
+        db.close()
+        raise DatabaseProblem(
+            f"PhotoLot's database {path} is damaged ({exc}). Move it aside (or restore a "
+            "backup of it) and start PhotoLot again, or use another data folder (--data-dir)."
+        ) from None
     if bind:
         db.bind(MODELS)
     return db

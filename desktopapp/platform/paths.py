@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,10 @@ def resources_dir() -> Path:
     if spec is not None and spec.submodule_search_locations:
         return Path(next(iter(spec.submodule_search_locations)))
     return checkout
+
+
+class DataDirProblem(RuntimeError):
+    """The data folder cannot be created or written; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -81,10 +86,20 @@ class DataPaths:
 
     def ensure(self) -> DataPaths:
         """Create the folders, owner-only (the data dir lists the user's files), and
-        tighten the modes an older PhotoLot or a loose umask left (private_files)."""
-        self.root.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
-        for folder in (self.store, self.thumbs, self.previews, self.uploads, self.logs):
-            folder.mkdir(exist_ok=True, mode=FOLDER_MODE)
+        tighten the modes an older PhotoLot or a loose umask left (private_files).
+        Raises DataDirProblem when the folder cannot be made or written (read-only)."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+            for folder in (self.store, self.thumbs, self.previews, self.uploads, self.logs):
+                folder.mkdir(exist_ok=True, mode=FOLDER_MODE)
+            with tempfile.TemporaryFile(dir=self.root):
+                pass  # writable: the database, the token and the lock live here
+        except OSError as exc:
+            raise DataDirProblem(
+                f"PhotoLot cannot write to its data folder {self.root} "
+                f"({exc.strerror or exc}). Make it writable, or start PhotoLot with another "
+                "data folder (--data-dir, or PHOTOLOT_DATA_DIR)."
+            ) from None
         tighten(self.root, depth=2)  # the root's files (database, token) and logs/*
         return self
 
