@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from desktopapp.platform import i18n
+
 REPO = Path(__file__).resolve().parents[1]
 WEB_ROOT = REPO / "resources" / "web"
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -169,6 +171,17 @@ class FakeOrigin:
         return handler(route, request)
 
     def _file(self, route: Any, name: str) -> None:
+        if name == i18n.SCRIPT_NAME:  # the catalogue, made from resources/i18n as the server does
+            route.fulfill(
+                status=200,
+                body=i18n.script(),
+                headers={
+                    "Content-Type": "text/javascript; charset=utf-8",
+                    "Content-Security-Policy": CSP,
+                    "Cache-Control": "no-store",
+                },
+            )
+            return
         path = (WEB_ROOT / name).resolve()
         if path.parent != WEB_ROOT.resolve() or not path.is_file():
             route.fulfill(status=404, body="missing", headers={"Content-Security-Policy": CSP})

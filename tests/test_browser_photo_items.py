@@ -382,7 +382,7 @@ def test_retry_says_what_was_retried_and_what_cannot_be(
     for locale, message in (
         (
             "fr-FR",
-            "1 photo relancée. 1 ne peut pas être relancée : notes.jpg — ce n'est pas une image.",
+            "1 photo relancée. 1 ne peut pas être relancée : notes.jpg — pas une image.",
         ),
         ("en-US", "1 photo queued again. 1 cannot be retried: notes.jpg — not a picture."),
     ):

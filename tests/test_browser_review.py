@@ -429,7 +429,7 @@ def test_delete_the_batch_after_confirming(browser: Any, live: Live, tmp_path: P
     page.locator("#delete-batch").click()
     dialog = page.locator("#delete-dialog")
     expect(dialog).to_be_visible()
-    expect(dialog).to_contain_text("Supprimer ce lot ?")
+    expect(dialog).to_contain_text(f"Supprimer le lot #{batch_id} ?")
     page.locator("#delete-cancel").click()  # cancel: nothing happens
     expect(dialog).to_be_hidden()
     assert live.core.snapshot(batch_id)["batchId"] == batch_id

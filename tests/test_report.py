@@ -17,7 +17,7 @@ from bench.report import synthetic_snapshot
 from bench.report_pdf import CUSTOM, NAME, core_for, sample_batch
 from desktopapp.report import figures
 from desktopapp.report.pdf import render_pdf
-from desktopapp.report.strings import ERRORS_FR, STRINGS
+from desktopapp.report.strings import words as catalogue_words
 from desktopapp.server.queries import thumbnail
 from desktopapp.server.routes_api import report_language
 from tests.conftest import wait_until_final
@@ -71,7 +71,7 @@ def assert_report(text: str, snapshot: dict, lang: str) -> None:
     for room in summary["rooms"]:
         for item in room["items"]:
             assert item[lang] in text, (item[lang], text)
-    words = STRINGS[lang]
+    words = catalogue_words(lang)
     assert summary["totalItems"] > 0 and summary["totalPackedVolume"] <= 12.0
     for label, value in [
         ("items", figures.integer(summary["totalItems"], lang)),
@@ -80,10 +80,10 @@ def assert_report(text: str, snapshot: dict, lang: str) -> None:
         ("cartons", figures.integer(figures.estimated_cartons(summary), lang)),
         ("truck", figures.truck_class(summary["totalPackedVolume"], lang)),
     ]:
-        assert f"{words[label]} {value} " in text, (label, value)
+        assert f"{words('report.' + label)} {value} " in text, (label, value)
     (failed,) = [photo for photo in snapshot["photos"] if photo["status"] == "ERROR"]
     assert failed["fileName"] in text
-    reason = ERRORS_FR[failed["errorCode"]] if lang == "fr" else failed["errorMessage"]
+    reason = words.photo_error(failed["errorCode"], failed["errorMessage"])
     assert " ".join(reason.split()) in text
     assert PROJECT in text  # printed literally, never read as HTML
     assert f"{snapshot['batchId']}" in text
@@ -183,13 +183,13 @@ def test_figures() -> None:
     assert figures.volume(1234.5, "en") == "1,234.50 m³"
     assert figures.volume(1234.5, "fr") == "1\u202f234,50 m³"
     assert [figures.truck_key(v) for v in (0, 12, 12.01, 20, 30, 50, 50.5)] == [
-        "truck.van",
-        "truck.van",
-        "truck.20",
-        "truck.20",
-        "truck.30",
-        "truck.50",
-        "truck.more",
+        "report.truck.van",
+        "report.truck.van",
+        "report.truck.20",
+        "report.truck.20",
+        "report.truck.30",
+        "report.truck.50",
+        "report.truck.more",
     ]
     item = {"builtIn": False, "unitVolume_m3": 0.028, "packedVolume_m3": 0.15}
     big = {"builtIn": False, "unitVolume_m3": 1.4, "packedVolume_m3": 1.5}
@@ -289,7 +289,7 @@ def test_a_corrected_batch_in_french(corrected) -> None:
         # totals, by hand
         "Objets à déménager 24 Volume des meubles 8,09 m³ Volume emballé 7,14 m³",
         "Cartons estimés 5 Véhicule conseillé Fourgon de 12 m³",
-        "Photos 7 analysées / 8, 1 en échec",
+        "Photos 7 analysées sur 8, 1 en échec",
         "Corrections à la main 26 objets ajoutés, 0 retiré",
         "Objets qui ne partent pas 2 Photos écartées 2",
         "les objets emballés par le client n'y sont pas comptés",

@@ -161,7 +161,7 @@ def test_the_banner_going_away_moves_no_button(qtbot, make_window, tmp_path):
 
     before = button_y()
     # the green "Lot #1 créé" message, then its timeout: the buttons stay put
-    banner.show_message("success", "Lot #1 créé avec 1 photo(s).", timeout_ms=50)
+    banner.show_message("success", "Lot #1 créé avec 1 photo.", timeout_ms=50)
     qtbot.waitUntil(lambda: banner.isVisible(), timeout=WAIT)
     QApplication.processEvents()
     assert button_y() == before
@@ -226,7 +226,7 @@ def test_retry_says_what_cannot_be_retried(qtbot, make_window, tmp_path):
     progress.retry_failed_button.click()
     qtbot.waitUntil(lambda: "relancée" in window.banner.text(), timeout=WAIT)
     text = window.banner.text()
-    assert text.startswith("1 photo(s) relancée(s).")
+    assert text.startswith("1 photo relancée.")
     assert "Impossible à relancer (1) : notes.jpg (pas une image)." in text
     assert window.banner.kind == "warning"
     if os.environ.get("PHOTOLOT_SCREENSHOTS"):
@@ -267,7 +267,7 @@ def test_dropping_the_same_photos_again_asks_first(qtbot, make_window, stack, tm
     window.show_batch(batch_id)
     dialog = dropped_again()
     assert dialog.text() == f"Ces photos sont déjà dans le lot #{batch_id} (« Maison Dupont »)."
-    assert "2 photo(s)" in dialog.informativeText()
+    assert "(2 photos)" in dialog.informativeText()
     assert [b.text() for b in (dialog.open_button, dialog.import_button)] == [
         "Ouvrir ce lot",
         "Importer quand même",

@@ -197,7 +197,7 @@ def test_summary_lists_rooms_and_items_in_french_with_packed_total(qtbot):
     assert rows["Lampe"][4] == "Fragile"  # a marker
     assert rows["Table à manger"][4] == "Démontable"
     assert rows["Évier"][1:5] == ("1", "—", "—", "Intégré · non déménagé")  # not moved
-    assert rows["Salon"][4] == "3 photo(s)"
+    assert rows["Salon"][4] == "3 photos"
     assert widget.packed_tile.figure.text() == FR.volume(server["totalPackedVolume"], 2)
     assert widget.volume_tile.figure.text() == FR.volume(server["totalVolume"], 2)
     assert widget.items_tile.figure.text() == str(server["totalItems"])
@@ -208,7 +208,7 @@ def test_summary_lists_rooms_and_items_in_french_with_packed_total(qtbot):
     sink = tree.findItems("Évier", tree_match_flags(), NAME)[0]
     muted = theme.secondary_text(tree.palette())
     assert sink.foreground(NAME).color() == muted and sink.font(NAME).italic()
-    assert widget.live.text() == "" and widget.analyzer.text() == "Analyse : test-detector"
+    assert widget.live.text() == "" and widget.analyzer.text() == "Reconnaissance : test-detector"
 
 
 def tree_match_flags():
@@ -376,7 +376,7 @@ def test_summary_updates_live_then_shows_the_servers(qtbot, batch):
     qtbot.waitUntil(lambda: "Table à manger" in names(), timeout=5000)
     assert batch.rest_asks == 2  # one more: two labels no summary had named
     batch.finish(4, roomType="kitchen", items=[item("table")], duplicateOf=3)
-    kitchen = ("Cuisine", "1", "0,80 m³", "0,59 m³", "2 photo(s)")  # the duplicate adds 0
+    kitchen = ("Cuisine", "1", "0,80 m³", "0,59 m³", "2 photos")  # the duplicate adds 0
     qtbot.waitUntil(lambda: kitchen in summary.tree.lines(), timeout=5000)
     live_view = comparable(summary.summary)
     final = batch.state(snapshot=True)
@@ -408,7 +408,7 @@ def test_dark_palette_keeps_marker_text_readable(qtbot):
 
 
 def test_every_room_type_and_string_has_both_languages():
-    from desktopapp.ui.i18n_strings import ROOMS, STRINGS
+    from desktopapp.platform.i18n import ROOM_TYPES, catalogue
 
     room_types = [
         "living_room",
@@ -426,11 +426,11 @@ def test_every_room_type_and_string_has_both_languages():
         "kids_room",
         "storage",
     ]
+    assert set(ROOM_TYPES) == set(room_types)
     for lang in ("fr", "en"):
-        assert set(ROOMS[lang]) == set(room_types)
+        assert all((FR if lang == "fr" else EN).has(f"room.{rt}") for rt in room_types)
     assert FR.room("unknown") == "Pièce non reconnue" and EN.room(None) == "Room not recognised"
-    french = {key for key in STRINGS["fr"] if not key.startswith("error.")}
-    assert french == set(STRINGS["en"]) - {"error.disk_full"}
+    assert set(catalogue()["fr"]) == set(catalogue()["en"])  # tests/test_i18n_catalogue.py
 
 
 def test_live_inventory_costs_per_changed_photo(qtbot):

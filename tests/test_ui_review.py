@@ -233,7 +233,7 @@ def test_review_from_the_window(qtbot, make_window, stack, tmp_path):
     assert len(progress.selected_photo_ids()) == 2
     menu_action(progress.photo_menu(), "moveTo", "living_room|Salon").trigger()
     qtbot.waitUntil(lambda: key(blue) not in progress.summary.rooms, timeout=WAIT)
-    assert rows(window)["Salon"][4] == "4 photo(s)"
+    assert rows(window)["Salon"][4] == "4 photos"
     assert core_room(stack, batch_id, "Salon")["photos"] == 4
     assert core_room(stack, batch_id, "Chambre <b>bleue</b>") is None
     moved = progress.model.photo(photo_rows(window)["chambre-0.jpg"])
@@ -244,7 +244,7 @@ def test_review_from_the_window(qtbot, make_window, stack, tmp_path):
     menu_action(progress.photo_menu(), "exclude").trigger()
     row = photo_rows(window)["cuisine-1.jpg"]
     qtbot.waitUntil(lambda: progress.model.photo(row).get("excluded") is True, timeout=WAIT)
-    qtbot.waitUntil(lambda: rows(window)["Cuisine"][4] == "1 photo(s)", timeout=WAIT)
+    qtbot.waitUntil(lambda: rows(window)["Cuisine"][4] == "1 photo", timeout=WAIT)
     from desktopapp.ui.photo_model import Role
 
     assert "Exclue de l'inventaire" in progress.model.index(row).data(Role.Detail)

@@ -124,7 +124,7 @@ def test_tooltip_is_the_error_and_detail_lines(qtbot):
     en.set_state(state)
     assert en.index(0).data(Qt.ItemDataRole.ToolTipRole) == "The picture is damaged."
     assert fr.index(0).data(Qt.ItemDataRole.ToolTipRole).startswith("L'image est endommagée")
-    assert fr.index(1).data(Role.Detail) == "Chambre · 3 objet(s) · Floue"
+    assert fr.index(1).data(Role.Detail) == "Chambre · 3 objets · Floue"
     assert en.index(2).data(Role.Detail) == "attempt 2"
 
 

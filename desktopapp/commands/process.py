@@ -20,6 +20,7 @@ from desktopapp.platform.datadir_lock import DataDirBusy
 from desktopapp.platform.settings import Settings
 from desktopapp.report.figures import room_display_name
 from desktopapp.report.pdf import render_pdf
+from desktopapp.report.strings import words
 from desktopapp.ui.batch_state import BatchState
 
 BAR_WIDTH = 30
@@ -59,8 +60,9 @@ def _print_summary(snapshot: dict, elapsed: float, out: TextIO, lang: str = "en"
     for skipped in snapshot["skipped"]:
         print(f"  skipped {skipped['name']}: {skipped['reason']}", file=out)
     for notice in snapshot["notices"]:
-        print(f"  note: {notice}", file=out)
+        print(f"  note: {words('en').notice(notice)}", file=out)
     summary = snapshot["inventorySummary"]
+    named = words(lang)  # room names and their photo counts in `lang`, the rest in English
     for room in summary["rooms"]:
         name = room_display_name(room, lang)
         items = ", ".join(
@@ -69,13 +71,14 @@ def _print_summary(snapshot: dict, elapsed: float, out: TextIO, lang: str = "en"
             for line in room.get("items", [])
         )
         print(
-            f"  {name} ({room['photos']} photo{'s' if room['photos'] != 1 else ''}): "
+            f"  {name} ({named('n.photos', n=room['photos'])}): "
             f"{items or 'no items'} — {room['volume_m3']:.2f} m³, "
             f"packed {room.get('packedVolume_m3', 0):.2f} m³",
             file=out,
         )
     print(
-        f"Inventory: {summary['totalItems']} items, {summary['totalVolume']:.2f} m³ of furniture, "
+        f"Inventory: {words('en')('n.items', n=summary['totalItems'])}, "
+        f"{summary['totalVolume']:.2f} m³ of furniture, "
         f"{summary.get('totalPackedVolume', 0):.2f} m³ packed.",
         file=out,
     )

@@ -12,18 +12,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from desktopapp.report.strings import ERRORS_FR, ROOMS, STRINGS
+from desktopapp.report.strings import Words
 
 CARTON_M3 = 0.05
 SMALL_ITEM_M3 = 0.06  # unit volume at or below which an item travels in cartons
-# (packed volume up to, in m³; the strings key of the vehicle), smallest first
+# (packed volume up to, in m³; the catalogue key of the vehicle), smallest first
 TRUCKS: tuple[tuple[float, str], ...] = (
-    (12.0, "truck.van"),
-    (20.0, "truck.20"),
-    (30.0, "truck.30"),
-    (50.0, "truck.50"),
+    (12.0, "report.truck.van"),
+    (20.0, "report.truck.20"),
+    (30.0, "report.truck.30"),
+    (50.0, "report.truck.50"),
 )
-TRUCK_ABOVE = "truck.more"
+TRUCK_ABOVE = "report.truck.more"
 UNKNOWN_ROOM = "unknown"
 
 
@@ -62,7 +62,7 @@ def estimated_cartons(summary: dict[str, Any]) -> int:
     +10 %), rounded up. Items the customer packs (`packedBy: "customer"`) are not counted:
     the customer brings their own boxes; their packed volume still counts in the packed
     volume and the vehicle. Items not moving have no volume. (The report's footnote,
-    strings "cartonsRule", says the same.)"""
+    catalogue key "report.cartonsRule", says the same.)"""
     packed = sum(
         float(item.get("packedVolume_m3") or 0.0)
         for room in summary.get("rooms") or []
@@ -81,15 +81,14 @@ def truck_key(packed_m3: float) -> str:
 
 
 def truck_class(packed_m3: float, lang: str) -> str:
-    return STRINGS[lang][truck_key(packed_m3)]
+    return Words(lang)(truck_key(packed_m3))
 
 
 def room_display_name(room: dict[str, Any], lang: str) -> str:
     """The folder that named the room, else its type in the report's language."""
     if room.get("roomName"):
         return str(room["roomName"])
-    room_type = room.get("roomType") or UNKNOWN_ROOM
-    return ROOMS[lang].get(room_type) or STRINGS[lang]["unknownRoom"]
+    return Words(lang).room(room.get("roomType") or UNKNOWN_ROOM)
 
 
 def room_key(room_type: str | None, room_name: str | None) -> tuple[str, str | None]:
@@ -129,7 +128,7 @@ def move_date(value: str | None, lang: str) -> str:
         day = datetime.strptime(value, "%Y-%m-%d")
     except ValueError:
         return str(value)
-    return day.strftime(STRINGS[lang]["dayFormat"])
+    return day.strftime(Words(lang)("report.dayFormat"))
 
 
 def item_name(item: dict[str, Any], lang: str) -> str:
@@ -137,7 +136,5 @@ def item_name(item: dict[str, Any], lang: str) -> str:
 
 
 def error_reason(photo: dict[str, Any], lang: str) -> str:
-    code = photo.get("errorCode")
-    if lang == "fr" and code in ERRORS_FR:
-        return ERRORS_FR[code]
-    return str(photo.get("errorMessage") or code or "")
+    """Why a photo failed: its stable code in French, the server's own sentence in English."""
+    return Words(lang).photo_error(photo.get("errorCode"), photo.get("errorMessage"))

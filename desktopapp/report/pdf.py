@@ -33,7 +33,7 @@ from PIL import Image, UnidentifiedImageError
 
 from desktopapp.platform.paths import resources_dir
 from desktopapp.report import figures
-from desktopapp.report.strings import LANGUAGES, STRINGS
+from desktopapp.report.strings import LANGUAGES, Words
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ class _Document(FPDF):
     def __init__(self, lang: str, generated: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.lang = lang
+        self.words = Words(lang)
         self.generated = generated
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=MARGIN + 3)
@@ -78,9 +79,13 @@ class _Document(FPDF):
         self.set_y(-MARGIN + 2)
         self.set_font(FONT, "", 7.5)
         self.set_text_color(*MUTED)
-        text = STRINGS[self.lang]["footer"]
-        text = text.replace("{date}", self.generated).replace("{page}", str(self.page_no()))
-        self.cell(0, 4, text.replace("{pages}", self.str_alias_nb_pages), align="C")
+        text = self.words(
+            "report.footer",
+            date=self.generated,
+            page=self.page_no(),
+            pages=self.str_alias_nb_pages,
+        )
+        self.cell(0, 4, text, align="C")
 
     # -- helpers ----------------------------------------------------------------------------
     def style(self, size: float, bold: bool = False, color: tuple[int, int, int] = INK) -> None:
@@ -148,7 +153,7 @@ def _small_jpeg(path: Path) -> tuple[bytes, int, int] | None:
 def _date(timestamp: float | None, lang: str) -> str:
     if not timestamp:
         return "—"
-    return datetime.fromtimestamp(float(timestamp)).strftime(STRINGS[lang]["dateFormat"])
+    return datetime.fromtimestamp(float(timestamp)).strftime(Words(lang)("report.dateFormat"))
 
 
 def render_pdf(
@@ -164,11 +169,11 @@ def render_pdf(
     gives a photo's thumbnail file, or None when it has none.
     """
     lang = language if language in LANGUAGES else "en"
-    words = STRINGS[lang]
-    generated = (generated_at or datetime.now()).strftime(words["dateFormat"])
+    words = Words(lang)
+    generated = (generated_at or datetime.now()).strftime(words("report.dateFormat"))
     pdf = _Document(lang, generated)
     name = (snapshot.get("review") or {}).get("name")
-    pdf.set_title(name or f"{words['title']} — {snapshot.get('project') or ''}")
+    pdf.set_title(name or f"{words('report.title')} — {words.project(snapshot.get('project'))}")
     pdf.add_page()
     _header(pdf, snapshot)
     _move(pdf, snapshot)
@@ -180,17 +185,17 @@ def render_pdf(
 
 
 def _header(pdf: _Document, snapshot: dict[str, Any]) -> None:
-    words = STRINGS[pdf.lang]
+    words = pdf.words
     name = (snapshot.get("review") or {}).get("name")
-    title = f"{words['title']} — {snapshot.get('project') or ''}"
+    title = f"{words('report.title')} — {words.project(snapshot.get('project'))}"
     pdf.style(18, bold=True)
     pdf.paragraph(8.5, name or title)
     pdf.ln(1)
     pdf.style(10, color=MUTED)
     if name:
         pdf.paragraph(5, title)
-    batch = words["batch"].replace("{id}", str(snapshot.get("batchId")))
-    date = words["date"].replace("{date}", _date(snapshot.get("createdAt"), pdf.lang))
+    batch = words("report.batch", id=snapshot.get("batchId"))
+    date = words("report.date", date=_date(snapshot.get("createdAt"), pdf.lang))
     pdf.paragraph(5, f"{batch} · {date}")
     pdf.ln(4)
 
@@ -201,31 +206,31 @@ def _text(value: Any) -> str:
 
 def _move(pdf: _Document, snapshot: dict[str, Any]) -> None:
     """The move's header, as the mover typed it; fields left empty print nothing."""
-    words, lang = STRINGS[pdf.lang], pdf.lang
+    words, lang = pdf.words, pdf.lang
     header = (snapshot.get("review") or {}).get("header") or {}
     customer = _text(header.get("customer"))
     date = figures.move_date(_text(header.get("date")), lang)
     notes = _text(header.get("notes"))
     sides = []
-    for end, label in (("from", words["from"]), ("to", words["to"])):
+    for end, label in (("from", words("report.from")), ("to", words("report.to"))):
         address = _text(header.get(f"{end}Address"))
         floor = _text(header.get(f"{end}Floor"))
         lift = header.get(f"{end}Lift")
-        access = [words["floor"].replace("{floor}", floor)] if floor else []
+        access = [words("report.floor", floor=floor)] if floor else []
         if lift is not None:
-            access.append(words["lift.yes" if lift else "lift.no"])
+            access.append(words("report.lift.yes" if lift else "report.lift.no"))
         if address or access:
             sides.append((label, address, " · ".join(access)))
     if not (customer or date or notes or sides):
         return
     top, page = pdf.get_y(), pdf.page_no()
     pdf.style(8, bold=True, color=ACCENT)
-    pdf.cell(0, 4, words["move"].upper(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 4, words("report.move").upper(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(0.8)
     half = pdf.epw / 2
     for row in _pairs(
-        [(words["customer"], customer, "")] if customer else [],
-        [(words["moveDate"], date, "")] if date else [],
+        [(words("report.customer"), customer, "")] if customer else [],
+        [(words("report.moveDate"), date, "")] if date else [],
     ) + _pairs(sides[:1], sides[1:]):
         y, bottom = pdf.get_y(), pdf.get_y()
         for column, (label, value, detail) in enumerate(row):
@@ -244,7 +249,7 @@ def _move(pdf: _Document, snapshot: dict[str, Any]) -> None:
         pdf.set_xy(pdf.l_margin, bottom + 1.5)
     if notes:
         pdf.style(7.5, color=MUTED)
-        pdf.cell(0, 3.6, words["notes"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(0, 3.6, words("report.notes"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.style(8.5)
         for line in notes.split("\n"):
             pdf.paragraph(4.2, line or " ")
@@ -267,34 +272,34 @@ def _pairs(left: list[Any], right: list[Any]) -> list[list[Any]]:
 
 
 def _totals(pdf: _Document, snapshot: dict[str, Any]) -> None:
-    words, lang = STRINGS[pdf.lang], pdf.lang
+    words, lang = pdf.words, pdf.lang
     summary = snapshot.get("inventorySummary") or {}
     counts = snapshot.get("counts") or {}
     packed = float(summary.get("totalPackedVolume") or 0.0)
-    photos = (
-        words["photosValue"]
-        .replace("{done}", figures.integer(int(counts.get("completed") or 0), lang))
-        .replace("{failed}", figures.integer(int(counts.get("failed") or 0), lang))
-        .replace("{total}", figures.integer(int(counts.get("total") or 0), lang))
+    photos = words(
+        "report.photosValue",
+        n=figures.integer(int(counts.get("completed") or 0), lang),
+        failed=figures.integer(int(counts.get("failed") or 0), lang),
+        total=figures.integer(int(counts.get("total") or 0), lang),
     )
     hand = ", ".join(
         (
-            _count(words, "handAdded", int(summary.get("handAddedItems") or 0), lang),
-            _count(words, "handRemoved", int(summary.get("handRemovedItems") or 0), lang),
+            _count(words, "report.handAdded", int(summary.get("handAddedItems") or 0), lang),
+            _count(words, "report.handRemoved", int(summary.get("handRemovedItems") or 0), lang),
         )
     )
     excluded = len(figures.excluded_photos(snapshot.get("photos") or []))
     not_moving = figures.not_moving_count(summary)
     cells = [
-        (words["items"], figures.integer(int(summary.get("totalItems") or 0), lang)),
-        (words["volume"], figures.volume(summary.get("totalVolume"), lang)),
-        (words["packed"], figures.volume(packed, lang)),
-        (words["cartons"], figures.integer(figures.estimated_cartons(summary), lang)),
-        (words["truck"], figures.truck_class(packed, lang)),
-        (words["photos"], photos),
-        (words["hand"], hand),
-        (words["notMovingTotal"], figures.integer(not_moving, lang)),
-        (words["excluded"], figures.integer(excluded, lang)),
+        (words("report.items"), figures.integer(int(summary.get("totalItems") or 0), lang)),
+        (words("report.volume"), figures.volume(summary.get("totalVolume"), lang)),
+        (words("report.packed"), figures.volume(packed, lang)),
+        (words("report.cartons"), figures.integer(figures.estimated_cartons(summary), lang)),
+        (words("report.truck"), figures.truck_class(packed, lang)),
+        (words("report.photos"), photos),
+        (words("report.hand"), hand),
+        (words("report.notMovingTotal"), figures.integer(not_moving, lang)),
+        (words("report.excluded"), figures.integer(excluded, lang)),
     ]
     top, width = pdf.get_y(), pdf.epw
     column = width / 3
@@ -307,7 +312,7 @@ def _totals(pdf: _Document, snapshot: dict[str, Any]) -> None:
     pdf.rect(pdf.l_margin, top, width, height, style="DF")
     pdf.set_xy(pdf.l_margin + 3, top + 2)
     pdf.style(8, bold=True, color=ACCENT)
-    pdf.cell(0, 4, words["totals"].upper())
+    pdf.cell(0, 4, words("report.totals").upper())
     for index, (label, value) in enumerate(cells):
         x = pdf.l_margin + 3 + (index % 3) * column
         y = top + 7 + (index // 3) * 12
@@ -319,21 +324,21 @@ def _totals(pdf: _Document, snapshot: dict[str, Any]) -> None:
         pdf.line_cell(column - 4, 6, value)
     pdf.set_xy(pdf.l_margin, top + height + 1.5)
     pdf.style(7, color=MUTED)
-    pdf.paragraph(3.4, words["cartonsRule"])
-    pdf.paragraph(3.4, words["truckRule"])
-    pdf.paragraph(3.4, words["marksRule"])
+    pdf.paragraph(3.4, words("report.cartonsRule"))
+    pdf.paragraph(3.4, words("report.truckRule"))
+    pdf.paragraph(3.4, words("report.marksRule"))
     pdf.ln(5)
 
 
 def _rooms(pdf: _Document, snapshot: dict[str, Any], cache: _ThumbnailCache) -> None:
-    words = STRINGS[pdf.lang]
+    words = pdf.words
     pdf.style(13, bold=True)
-    pdf.cell(0, 7, words["rooms"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 7, words("report.rooms"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1)
     rooms = (snapshot.get("inventorySummary") or {}).get("rooms") or []
     if not rooms:
         pdf.style(9.5, color=MUTED)
-        pdf.paragraph(5, words["noRooms"])
+        pdf.paragraph(5, words("report.noRooms"))
     photo_ids = figures.photos_by_room(snapshot.get("photos") or [])
     for room in rooms:
         key = figures.room_key(room.get("roomType"), room.get("roomName"))
@@ -343,7 +348,7 @@ def _rooms(pdf: _Document, snapshot: dict[str, Any], cache: _ThumbnailCache) -> 
 def _room(
     pdf: _Document, room: dict[str, Any], photo_ids: list[int], cache: _ThumbnailCache
 ) -> None:
-    words, lang = STRINGS[pdf.lang], pdf.lang
+    words, lang = pdf.words, pdf.lang
     items = room.get("items") or []
     # a room starts on a new page unless it fits whole (a room longer than a page: at
     # least its name, its thumbnails and its first rows together)
@@ -358,13 +363,13 @@ def _room(
     pdf.line_cell(pdf.epw, 6, figures.room_display_name(room, lang))
     pdf.ln(6)
     count = int(room.get("photos") or 0)
-    photos = _count(words, "photoCount", count, lang) if count else words["noPhotoRoom"]
-    line = (
-        words["roomLine"]
-        .replace("{photos}", photos)
-        .replace("{items}", _count(words, "itemCount", int(room.get("itemsCount") or 0), lang))
-        .replace("{volume}", figures.volume(room.get("volume_m3"), lang))
-        .replace("{packed}", figures.volume(room.get("packedVolume_m3"), lang))
+    photos = _count(words, "n.photos", count, lang) if count else words("report.noPhotoRoom")
+    line = words(
+        "report.roomLine",
+        photos=photos,
+        items=_count(words, "n.items", int(room.get("itemsCount") or 0), lang),
+        volume=figures.volume(room.get("volume_m3"), lang),
+        packed=figures.volume(room.get("packedVolume_m3"), lang),
     )
     pdf.style(8.5, color=MUTED)
     pdf.line_cell(pdf.epw, 4.5, line)
@@ -376,7 +381,7 @@ def _room(
 
 
 def _thumbnail_row(pdf: _Document, photo_ids: list[int], cache: _ThumbnailCache) -> None:
-    words = STRINGS[pdf.lang]
+    words = pdf.words
     shown = photo_ids if len(photo_ids) <= THUMBS_PER_ROOM else photo_ids[: THUMBS_PER_ROOM - 1]
     top = pdf.get_y()
     x = pdf.l_margin
@@ -396,24 +401,26 @@ def _thumbnail_row(pdf: _Document, photo_ids: list[int], cache: _ThumbnailCache)
         pdf.rect(x, top, THUMB_W, THUMB_H, style="DF")
         pdf.set_xy(x, top)
         pdf.style(8.5, bold=True, color=MUTED)
-        text = words["morePhotos"].replace("{n}", figures.integer(hidden, pdf.lang))
+        text = words("report.morePhotos", n=figures.integer(hidden, pdf.lang))
         pdf.line_cell(THUMB_W, THUMB_H, text, align="C")
     pdf.set_xy(pdf.l_margin, top + THUMB_H + 2.5)
 
 
-def _count(words: dict[str, str], key: str, n: int, lang: str) -> str:
-    """1 photo, 3 photos (in French 0 and 1 are singular)."""
-    form = "one" if n == 1 or (lang == "fr" and n == 0) else "many"
-    return words[f"{key}.{form}"].replace("{n}", figures.integer(n, lang))
+def _count(words: Words, key: str, n: int, lang: str) -> str:
+    """1 photo, 3 photos (in French 0 and 1 are singular): the plural forms of `key`."""
+    return words(key, n=figures.integer(n, lang))
 
 
 def _table_head(pdf: _Document) -> None:
-    words = STRINGS[pdf.lang]
+    words = pdf.words
     pdf.set_fill_color(*HEAD_FILL)
     pdf.style(7.5, bold=True, color=MUTED)
-    heads = ("col.item", "col.quantity", "col.unit", "col.handling", "col.source", "col.packed")
+    heads = tuple(
+        f"report.col.{name}"
+        for name in ("item", "quantity", "unit", "handling", "source", "packed")
+    )
     for width, key, align in zip(COLUMNS, heads, ALIGNS, strict=True):
-        pdf.line_cell(width, ROW_H, words[key], align=align, fill=True)
+        pdf.line_cell(width, ROW_H, words(key), align=align, fill=True)
     pdf.ln(ROW_H)
 
 
@@ -421,31 +428,34 @@ ALIGNS = ("L", "R", "R", "L", "L", "R")
 WRAPPED = (0, 3)  # the columns whose text wraps (name, handling); the others are cut to fit
 
 
-def _handling(item: dict[str, Any], words: dict[str, str]) -> str:
+def _handling(item: dict[str, Any], words: Words) -> str:
     if item.get("builtIn"):
-        return words["flag.builtIn"]
+        return words("report.flag.builtIn")
     flags = []
     if item.get("notMoving"):
-        flags.append(words.get(f"notMoving.{item['notMoving']}", str(item["notMoving"])))
-    flags += [words[f"flag.{flag}"] for flag in ("fragile", "dismountable") if item.get(flag)]
+        key = f"report.notMoving.{item['notMoving']}"
+        flags.append(words(key) if words.has(key) else str(item["notMoving"]))
+    flags += [
+        words(f"report.flag.{flag}") for flag in ("fragile", "dismountable") if item.get(flag)
+    ]
     if item.get("packedBy") == "customer":
-        flags.append(words["flag.customer"])
+        flags.append(words("report.flag.customer"))
     return ", ".join(flags)
 
 
-def _source(item: dict[str, Any], words: dict[str, str], lang: str) -> str:
+def _source(item: dict[str, Any], words: Words, lang: str) -> str:
     """ "" for a line as detected; "main" / "hand" for one added by hand; with the detector's
     count beside it when the hand changed a count the detector gave."""
     source = item.get("source") or "detected"
     if source == "hand":
-        return words["source.hand"]
+        return words("report.source.hand")
     if source == "corrected":
         detected = figures.integer(int(item.get("detectedQuantity") or 0), lang)
-        return words["source.corrected"].replace("{n}", detected)
+        return words("report.source.corrected", n=detected)
     return ""
 
 
-def _item_cells(item: dict[str, Any], words: dict[str, str], lang: str) -> tuple[str, ...]:
+def _item_cells(item: dict[str, Any], words: Words, lang: str) -> tuple[str, ...]:
     not_moved = bool(item.get("builtIn") or item.get("notMoving"))
     return (
         figures.item_name(item, lang),
@@ -469,10 +479,10 @@ def _wrap(pdf: _Document, text: str, width: float) -> list[str]:
 
 
 def _items_table(pdf: _Document, items: list[dict[str, Any]], room_name: str) -> None:
-    words, lang = STRINGS[pdf.lang], pdf.lang
+    words, lang = pdf.words, pdf.lang
     if not items:
         pdf.style(8.5, color=MUTED)
-        pdf.paragraph(4.5, words["noItems"])
+        pdf.paragraph(4.5, words("report.noItems"))
         return
     _table_head(pdf)
     pdf.set_draw_color(*HEAD_FILL)
@@ -488,7 +498,7 @@ def _items_table(pdf: _Document, items: list[dict[str, Any]], room_name: str) ->
         if pdf.room_left() < height:
             pdf.add_page()
             pdf.style(8.5, bold=True, color=MUTED)  # whose table goes on
-            pdf.line_cell(pdf.epw, 5, words["continued"].replace("{room}", room_name))
+            pdf.line_cell(pdf.epw, 5, words("report.continued", room=room_name))
             pdf.ln(5.5)
             _table_head(pdf)
             pdf.set_draw_color(*HEAD_FILL)
@@ -508,17 +518,17 @@ def _items_table(pdf: _Document, items: list[dict[str, Any]], room_name: str) ->
 
 
 def _failed(pdf: _Document, snapshot: dict[str, Any]) -> None:
-    words = STRINGS[pdf.lang]
+    words = pdf.words
     failed = [photo for photo in snapshot.get("photos") or [] if photo.get("status") == "ERROR"]
     if pdf.room_left() < 22:  # the heading and the first photo stay together
         pdf.add_page()
     pdf.ln(2)
     pdf.style(13, bold=True)
-    pdf.cell(0, 7, words["failed"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 7, words("report.failed"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1)
     if not failed:
         pdf.style(9, color=MUTED)
-        pdf.paragraph(5, words["noFailed"])
+        pdf.paragraph(5, words("report.noFailed"))
         return
     for photo in failed:
         if pdf.room_left() < 10:  # a name and its reason on one page
@@ -537,12 +547,12 @@ def _excluded(pdf: _Document, snapshot: dict[str, Any]) -> None:
     excluded = figures.excluded_photos(snapshot.get("photos") or [])
     if not excluded:
         return
-    words = STRINGS[pdf.lang]
+    words = pdf.words
     if pdf.room_left() < 22:
         pdf.add_page()
     pdf.ln(3)
     pdf.style(13, bold=True)
-    pdf.cell(0, 7, words["excludedList"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 7, words("report.excludedList"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1)
     pdf.style(8.5, color=MUTED)
     pdf.paragraph(4.3, " · ".join(str(photo.get("fileName") or "") for photo in excluded))

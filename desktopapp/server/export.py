@@ -23,13 +23,13 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from desktopapp.report.strings import ROOMS, STRINGS
+from desktopapp.report.strings import words
 
 BOM = "\ufeff"
 LANGUAGES = ("fr", "en")
 
 # Every word the CSV writes, per language (headers, statuses, yes/no, sources); room types
-# are named as in the PDF report (`report.strings`).
+# are named as in the PDF report, the window and the page (the catalogue's "room.<type>").
 WORDS: dict[str, dict[str, Any]] = {
     "en": {
         "photos": (
@@ -183,11 +183,7 @@ def room_name(room: dict[str, Any], language: str = "en") -> str:
     """The folder that named the room, else its type in the language ("Salon", "Kitchen")."""
     if room.get("roomName"):
         return str(room["roomName"])
-    room_type = str(room.get("roomType") or "unknown")
-    if room_type == "unknown":
-        return STRINGS[language]["unknownRoom"]
-    named = ROOMS[language].get(room_type)  # the report's names: CSV and PDF agree
-    return named or room_type.replace("_", " ").capitalize()
+    return words(language).room(str(room.get("roomType") or "unknown"))  # as the PDF names it
 
 
 def photo_row(photo: dict[str, Any], language: str = "en") -> list[str]:

@@ -1,5 +1,8 @@
 """The web pages: `/` → index.html, `/batches/{id}` → batch.html, `/static/…` → assets.
 
+`/static/i18n.js` is the words of the page (and of the window and the PDF report):
+`resources/i18n/strings.json` as a script, loaded before common.js (`platform.i18n.script`).
+
 Files come from `resources/web/` only: every path component is checked (no `..`,
 no dot-files, no backslashes, no symlinks), so nothing outside it is reachable.
 A missing folder or file is a plain 404.
@@ -14,6 +17,7 @@ from pathlib import Path
 
 from aiohttp import hdrs, web
 
+from desktopapp.platform import i18n
 from desktopapp.server.context import context, parse_id
 from desktopapp.server.errors import ApiError
 
@@ -105,4 +109,8 @@ async def batch_page(request: web.Request) -> web.StreamResponse:
 
 
 async def static_file(request: web.Request) -> web.StreamResponse:
+    if request.match_info["path"] == i18n.SCRIPT_NAME:
+        body = await context(request).run(i18n.script)  # read once, then cached
+        headers = {hdrs.CONTENT_TYPE: CONTENT_TYPES[".js"], hdrs.CACHE_CONTROL: STATIC_CACHE}
+        return web.Response(body=body, headers=headers)
     return await _serve(request, request.match_info["path"], STATIC_CACHE)

@@ -206,7 +206,10 @@ class HistoryDelegate(QStyledItemDelegate):
         percent_w = metrics.horizontalAdvance(percent)
         painter.setFont(option.font)
         painter.setPen(muted)
-        parts = [str(batch.get("project") or ""), when(batch.get("createdAt"), self._tr.lang)]
+        parts = [
+            self._tr.project(batch.get("project")),
+            when(batch.get("createdAt"), self._tr.lang),
+        ]
         sub = " · ".join(part for part in parts if part)
         sub_rect = QRect(inner.left(), sub_top, inner.width() - percent_w - 8, metrics.height())
         painter.drawText(

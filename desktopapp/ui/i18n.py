@@ -1,19 +1,21 @@
-"""The window's words in French and English (the web page's vocabulary, `common.js`).
+"""The window's words in French and English: the catalogue the web page and the PDF report
+read too (`resources/i18n/strings.json`, loaded by `desktopapp.platform.i18n`).
 
 tr = Translator.for_locale(lang)        # "fr", "en", or None: the system locale
 tr("conn.live", time="14:02:11")         # "Temps réel actif · mis à jour 14:02:11"
+tr("n.photos", n=2)                      # "2 photos" (plural forms chosen by n)
 tr.room("living_room"); tr.status("PARTIAL"); tr.photo_error(code, message)
+install_qt_translations("fr")           # Qt's own dialogs and buttons in French
 """
 
 from __future__ import annotations
 
 import locale as _locale
 import os
-from collections.abc import Mapping
 
-from desktopapp.ui.i18n_strings import ROOMS, STRINGS
+from desktopapp.platform.i18n import LANGUAGES, Words
 
-SUPPORTED = ("fr", "en")
+SUPPORTED = LANGUAGES
 
 
 def language_from(names: list[str]) -> str:
@@ -38,52 +40,15 @@ def system_language() -> str:
     return language_from(names)
 
 
-class Translator:
-    def __init__(self, lang: str = "en") -> None:
-        self.lang = lang if lang in SUPPORTED else "en"
-        self._strings: Mapping[str, str] = STRINGS[self.lang]
+class Translator(Words):
+    """The catalogue (`platform.i18n.Words`) in the window's language, with its number formats."""
 
     @classmethod
     def for_locale(cls, lang: str | None = None) -> Translator:
         return cls(lang if lang in SUPPORTED else system_language())
 
-    def __call__(self, key: str, **values: object) -> str:
-        text = self._strings.get(key)
-        if text is None:
-            text = STRINGS["en"].get(key, key)
-        if values:
-            for name, value in values.items():
-                text = text.replace("{" + name + "}", str(value))
-        return text
-
-    def has(self, key: str) -> bool:
-        return key in self._strings
-
-    def status(self, status: str | None) -> str:
-        return self(f"status.{status}") if status and self.has(f"status.{status}") else "…"
-
     def photo_status(self, status: str | None) -> str:
         return self(f"photo.{status}") if status else ""
-
-    def room(self, room_type: str | None) -> str:
-        if not room_type or room_type == "unknown":
-            return self("room.unknown")
-        known = ROOMS[self.lang].get(room_type)
-        if known:
-            return known
-        words = room_type.replace("_", " ")
-        return words[:1].upper() + words[1:]
-
-    def flag(self, flag: str) -> str:
-        key = f"flag.{flag}"
-        return self(key) if self.has(key) else flag.replace("_", " ")
-
-    def photo_error(self, code: str | None, message: str | None) -> str:
-        """A photo's error: the translated stable code (French), else the server's text."""
-        key = f"error.{code}"
-        if self.lang != "en" and code and self.has(key):
-            return self(key)
-        return message or (self(key) if code and key in STRINGS["en"] else code or "")
 
     def number(self, value: float, decimals: int = 0) -> str:
         text = f"{value:,.{decimals}f}"
@@ -100,3 +65,34 @@ class Translator:
 
     def percent(self, value: int) -> str:
         return f"{value}\u202f%" if self.lang == "fr" else f"{value}%"
+
+
+_qt_translators: dict[str, object] = {}  # the installed QTranslator, kept alive, by language
+
+
+def install_qt_translations(lang: str) -> bool:
+    """Qt's own words (QFileDialog, QMessageBox's standard buttons, the context menus of
+    text fields) in `lang`: qtbase_<lang>.qm from Qt's translations folder (PySide6 ships
+    them; build.spec bundles the French and English ones). English is Qt's own language:
+    choosing it removes the French translator. True when Qt now speaks `lang`."""
+    from PySide6.QtCore import QCoreApplication, QLibraryInfo, QTranslator
+
+    app = QCoreApplication.instance()
+    if app is None:
+        return False
+    for other in [name for name in _qt_translators if name != lang]:
+        app.removeTranslator(_qt_translators.pop(other))  # type: ignore[arg-type]
+    if lang == "en" or lang in _qt_translators:
+        return True
+    import PySide6
+
+    translator = QTranslator(app)
+    folders = (  # Qt's own folder (a frozen binary's too), then the PySide6 wheel's
+        QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath),
+        os.path.join(os.path.dirname(PySide6.__file__), "Qt", "translations"),
+    )
+    if not any(translator.load(f"qtbase_{lang}", folder) for folder in folders):
+        return False
+    app.installTranslator(translator)
+    _qt_translators[lang] = translator
+    return True

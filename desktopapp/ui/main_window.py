@@ -31,7 +31,7 @@ from desktopapp.ui.batch_state import is_final
 from desktopapp.ui.drop_zone import local_paths
 from desktopapp.ui.duplicate_check import DuplicateCheck
 from desktopapp.ui.history import BatchIdRole
-from desktopapp.ui.i18n import Translator
+from desktopapp.ui.i18n import Translator, install_qt_translations
 from desktopapp.ui.icons import app_icon, refresh_icons
 from desktopapp.ui.notifier import Banner, BannerSlot, Notifier
 from desktopapp.ui.progress_widget import BatchProgressWidget
@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.api = api
         self.tr_ = Translator.for_locale(lang)
+        install_qt_translations(self.tr_.lang)  # Qt's file dialogs and buttons too
         self.services = services or DesktopServices()
         self.settings = UiSettings(data_dir)
         self.data_dir = Path(data_dir)
@@ -371,7 +372,7 @@ class MainWindow(QMainWindow):
         skipped = data.get("skipped") or []
         if skipped or data.get("notices"):
             extra = [tr("intake.skipped", n=len(skipped))] if skipped else []
-            extra.extend(str(n) for n in data.get("notices") or [])
+            extra.extend(tr.notice(n) for n in data.get("notices") or [])
             self.banner.show_message("info", " · ".join([text, *extra]), timeout_ms=10000)
         else:
             self.banner.show_message("success", text, timeout_ms=5000)

@@ -268,7 +268,10 @@ class Notifier(QObject):
         """Announce a finished batch; `offer_show`: add a button that shows it."""
         title = self._tr("notify.title", id=batch_id)
         body = self._tr(
-            "notify.body", completed=completed, failed=failed, status=self._tr.status(status)
+            "notify.body",
+            completed=self._tr("n.done", n=completed),
+            failed=self._tr("n.failed", n=failed),
+            status=self._tr.status(status),
         )
         self._last_batch = batch_id
         kind = {"COMPLETED": "success", "PARTIAL": "warning", "FAILED": "error"}.get(status, "info")

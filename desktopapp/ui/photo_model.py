@@ -201,7 +201,7 @@ class PhotoListModel(QAbstractListModel):
         parts = self._items(photo)
         if not parts:
             items = int(photo.get("itemsCount") or 0)  # a server without the item list
-            return self._tr("photo.items", n=items) if items else ""
+            return self._tr("n.items", n=items) if items else ""
         shown = parts if limit is None else parts[:limit]
         text = " · ".join(f"{name} ×{quantity}" for name, quantity in shown)
         if len(parts) > len(shown):

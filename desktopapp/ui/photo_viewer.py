@@ -500,7 +500,7 @@ class PhotoViewer(QDialog):
         bottom = QHBoxLayout()
         bottom.setContentsMargins(12, 0, 12, 0)
         bottom.setSpacing(8)
-        self.previous_button = QPushButton("‹ " + tr("viewer.previous"), self)
+        self.previous_button = QPushButton("‹ " + tr("viewer.prev"), self)
         self.previous_button.clicked.connect(self.previous)
         self.position = muted_label("", self)
         self.next_button = QPushButton(tr("viewer.next") + " ›", self)
@@ -663,7 +663,7 @@ class PhotoViewer(QDialog):
         if self.row is None:
             return
         count = self._model.rowCount()
-        self.position.setText(self._tr("viewer.position", i=self.row + 1, n=count))
+        self.position.setText(self._tr("viewer.position", n=self.row + 1, total=count))
         self.previous_button.setEnabled(self._done_row(self.row - 1, -1) is not None)
         self.next_button.setEnabled(self._done_row(self.row + 1, 1) is not None)
 

@@ -450,9 +450,7 @@ class BatchProgressWidget(QWidget):
         self.bar.set_percent(progress)
         done = counts.get("completed", 0) + counts.get("failed", 0)
         total = counts.get("total", 0)
-        self.done_total.setText(
-            tr("batch.photosDone", done=tr.number(done), total=tr.number(total))
-        )
+        self.done_total.setText(tr("batch.photosDone", done=tr.number(done), n=tr.number(total)))
         for key, tile in self.counters.items():
             value = int(counts.get(key, 0))
             tile.set_value(value, tr.number(value))
@@ -472,7 +470,7 @@ class BatchProgressWidget(QWidget):
         if client is not None:
             parts.append(tr("batch.name", id=client.batch_id))
         if state is not None and state.project:
-            parts.append(tr("batch.project", name=state.project))
+            parts.append(tr.project_label(state.project))
         if state is not None and state.skipped:
             parts.append(tr("intake.skipped", n=len(state.skipped)))
             self.subtitle.setToolTip(

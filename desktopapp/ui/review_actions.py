@@ -26,14 +26,14 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
+from desktopapp.platform.i18n import ROOM_TYPES as KNOWN_ROOM_TYPES
 from desktopapp.ui.api_client import ApiClient, ApiResult
 from desktopapp.ui.i18n import Translator
-from desktopapp.ui.i18n_strings import ROOMS
 from desktopapp.ui.inventory_view import item_name, label_words, room_name
 from desktopapp.ui.plain_text import menu_text, plain_tip
 from desktopapp.ui.sse_client import Connection, SseClient
 
-ROOM_TYPES = (*ROOMS["en"].keys(), "unknown")  # the server's room type keys
+ROOM_TYPES = (*KNOWN_ROOM_TYPES, "unknown")  # the server's room type keys
 NOT_MOVING = (None, "sold", "given", "stays")
 PACKED_BY = ("mover", "customer")
 

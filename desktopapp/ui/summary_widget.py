@@ -499,7 +499,7 @@ class InventorySummary(Card):
         if self.live.text() != text:
             self.live.setText(text)
         name = summary.get("analyzer")
-        self.analyzer.setText(tr("summary.analyzer", name=name) if name else "")
+        self.analyzer.setText(tr("summary.analyzer", name=tr.analyzer(name)) if name else "")
         self.rooms.clear()
         self.lines.clear()
         self.tree.quantities.clear()
@@ -541,7 +541,7 @@ class InventorySummary(Card):
                 tr.number(count),
                 self._volume(room.get("volume_m3") or 0.0),
                 self._volume(room.get("packedVolume_m3") or 0.0),
-                tr("summary.roomPhotos", n=tr.number(photos)),
+                tr("n.photos", n=tr.number(photos)),
             ),
             tooltip=tr.room(room.get("roomType")) if room.get("roomName") else "",
         )

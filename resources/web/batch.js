@@ -399,8 +399,8 @@
         announce(
           t("announce.final", {
             status: PL.statusLabel(state.status),
-            completed: state.counts.completed,
-            failed: state.counts.failed
+            completed: t("n.done", { n: state.counts.completed }),
+            failed: t("n.failed", { n: state.counts.failed })
           })
         );
       } else {
@@ -466,7 +466,7 @@
     if (kept.length) {
       var named = kept.slice(0, RETRY_NAMES_SHOWN).map(function (entry) {
         var code = entry && entry.errorCode;
-        var why = code && PERMANENT_ERRORS[code] ? t("retry." + code) : PL.photoError(code, entry && entry.errorMessage);
+        var why = code && PERMANENT_ERRORS[code] ? t("retry.reason." + code) : PL.photoError(code, entry && entry.errorMessage);
         return baseName(entry && entry.fileName) + " — " + why;
       });
       if (kept.length > RETRY_NAMES_SHOWN) named.push("… +" + PL.number(kept.length - RETRY_NAMES_SHOWN));
@@ -527,12 +527,12 @@
     ui.badge.setAttribute("data-status", status);
     setText(ui.badge, PL.statusLabel(status));
     setText(ui.percent, percentText);
-    setText(ui.doneTotal, t("batch.photosDone", { done: PL.number(done), total: PL.number(counts.total) }));
+    setText(ui.doneTotal, t("batch.photosDone", { done: PL.number(done), n: PL.number(counts.total) }));
     ui.bar.setAttribute("data-status", status);
     ui.bar.setAttribute("aria-valuenow", String(state.progress));
     ui.bar.setAttribute(
       "aria-valuetext",
-      t("batch.progressText", { percent: percentText, done: done, total: counts.total })
+      t("batch.progressText", { percent: percentText, done: done, n: counts.total })
     );
     ui.fill.style.width = state.progress + "%"; // CSSOM: allowed by the CSP, unlike style=""
     setText(ui.counts.queued, PL.number(counts.queued));
@@ -569,7 +569,7 @@
   function renderMeta() {
     dirty.meta = false;
     var parts = [];
-    if (state.project) parts.push(t("batch.project", { name: state.project }));
+    if (state.project) parts.push(PL.projectLabel(state.project));
     if (state.createdAt) parts.push(t("batch.created", { date: PL.dateTime(state.createdAt) }));
     setText(ui.meta, parts.join(" · "));
 
@@ -670,7 +670,7 @@
       var again = ui.roomsTable.querySelector('[data-focus-key="' + CSS.escape(focusedKey) + '"]');
       if (again) again.focus();
     }
-    setText(ui.summaryAnalyzer, analyzer ? t("summary.analyzer", { name: analyzer }) : "");
+    setText(ui.summaryAnalyzer, analyzer ? t("summary.analyzer", { name: PL.analyzerLabel(analyzer) }) : "");
   }
 
   /** The room type's name, shown beside a folder's name unless it says the same ("Salon"). */
@@ -915,7 +915,7 @@
     rec.sub.textContent = "";
     var details = [];
     if (photo.width && photo.height) details.push(PL.number(photo.width) + " × " + PL.number(photo.height));
-    if (photo.itemsCount) details.push(t("photo.items", { n: photo.itemsCount }));
+    if (photo.itemsCount) details.push(t("n.items", { n: photo.itemsCount }));
     if (photo.attempts > 1) details.push(t("photo.attempts", { n: photo.attempts }));
     if (details.length) rec.sub.appendChild(PL.el("span", "photo-details", details.join(" · ")));
     var flags = Array.isArray(photo.flags) ? photo.flags : [];

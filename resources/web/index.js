@@ -286,7 +286,7 @@
     } else {
       title.appendChild(PL.el("span", "batch-number", t("list.batch", { id: batch.batchId })));
     }
-    if (batch.project) title.appendChild(PL.el("span", "batch-project muted", " · " + batch.project));
+    if (batch.project) title.appendChild(PL.el("span", "batch-project muted", " · " + PL.projectName(batch.project)));
     title.title = title.textContent;
     link.appendChild(title);
 
@@ -301,11 +301,11 @@
     barWrap.appendChild(PL.el("span", "batch-percent", PL.percent(progress)));
     link.appendChild(barWrap);
 
-    var meta = [PL.dateTime(batch.createdAt), t("list.photos", { n: counts.total || 0 })];
-    if (counts.completed) meta.push(t("list.completed", { n: counts.completed }));
-    if (counts.failed) meta.push(t("list.failed", { n: counts.failed }));
+    var meta = [PL.dateTime(batch.createdAt), t("n.photos", { n: counts.total || 0 })];
+    if (counts.completed) meta.push(t("n.done", { n: counts.completed }));
+    if (counts.failed) meta.push(t("n.failed", { n: counts.failed }));
     var pending = (counts.queued || 0) + (counts.processing || 0);
-    if (pending) meta.push(t("list.pending", { n: pending }));
+    if (pending) meta.push(t("n.pending", { n: pending }));
     link.appendChild(PL.el("span", "batch-meta", meta.filter(Boolean).join(" · ")));
     var badge = PL.el("span", "badge", PL.statusLabel(status));
     badge.setAttribute("data-status", status);

@@ -187,7 +187,7 @@
     input.defaultValue = String(line.quantity);
     input.setAttribute("aria-label", t("review.quantity", { name: name }));
     input.setAttribute("data-focus-key", "qty|" + line.label);
-    var more = button("stepper-btn", "+", t("review.more", { name: name }));
+    var more = button("stepper-btn", "+", t("review.oneMore", { name: name }));
     more.setAttribute("data-step", "1");
     more.setAttribute("data-focus-key", "more|" + line.label);
     [less, input, more].forEach(function (node) {

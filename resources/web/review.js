@@ -141,9 +141,9 @@
   function kindLabel(step) {
     if (!step) return "";
     var data = step.data || {};
-    if (step.kind === "photo.exclude" && data.excluded === false) return t("kind.photo.include");
-    if (step.kind === "room.item" && data.quantity === 0) return t("kind.room.itemRemove");
-    return t("kind." + step.kind);
+    if (step.kind === "photo.exclude" && data.excluded === false) return t("step.photo.include");
+    if (step.kind === "room.item" && data.quantity === 0) return t("step.room.itemRemove");
+    return t("step." + step.kind);
   }
 
   function renderHistory(review) {
@@ -186,6 +186,7 @@
   function askDelete() {
     var dialog = $("delete-dialog");
     var name = (ctx.state.review && ctx.state.review.name) || t("batch.docTitle", { id: ctx.batchId });
+    setText($("delete-title"), t("review.deleteTitle", { id: ctx.batchId }));
     setText($("delete-text"), t("review.deleteText", { name: name, n: ctx.state.counts.total }));
     dialog.showModal();
     $("delete-cancel").focus();
@@ -411,7 +412,7 @@
     input.defaultValue = String(line.quantity);
     input.setAttribute("aria-label", t("review.quantity", { name: name }));
     input.setAttribute("data-focus-key", "qty|" + key + "|" + line.label);
-    var more = button("stepper-btn", "+", t("review.more", { name: name }));
+    var more = button("stepper-btn", "+", t("review.oneMore", { name: name }));
     more.setAttribute("data-step", "1");
     more.setAttribute("data-focus-key", "more|" + key + "|" + line.label);
     box.appendChild(less);
