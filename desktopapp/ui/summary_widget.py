@@ -1,12 +1,12 @@
 """The inventory by room: totals, then each room with its item lines.
 
-    ┌ Inventaire                      Provisoire · se complète…   Analyse : ssd_mobilenet_v2 ┐
+    ┌ Inventaire             Provisoire · se complète…   Reconnaissance : détection d'objets ┐
     │ [ 3 Pièces ] [ 12 Objets ] [ 4,2 m³ Volume des meubles ] [ 4,6 m³ Volume emballé ]      │
     │ Pièce / objet                  Qté    Volume   Emballé   Remarques                      │
-    │ ▾ Salon                          3   2,12 m³   2,25 m³   2 photo(s)                     │
+    │ ▾ Salon                          3   2,12 m³   2,25 m³   2 photos                       │
     │     Canapé                       1   1,42 m³   1,49 m³                                  │
     │     Lampe                        2   0,06 m³   0,12 m³   (Fragile)                      │
-    │ ▾ Cuisine                        0      0 m³      0 m³   1 photo(s)                     │
+    │ ▾ Cuisine                        0      0 m³      0 m³   1 photo                        │
     │     Évier                        1         —         —   (Intégré · non déménagé)       │
     └─────────────────────────────────────────────────────────────────────────────────────────┘
 
