@@ -95,7 +95,7 @@ def test_nothing_to_import(idle_core, tmp_path):
 def test_failed_intake_leaves_nothing_behind(idle_core, tmp_path, monkeypatch):
     make_photo(tmp_path / "drop" / "a.jpg", 1)
 
-    def broken_enqueue(photo_ids):
+    def broken_enqueue(photo_ids, tx):
         raise RuntimeError("queue unavailable")
 
     monkeypatch.setattr(idle_core.queue, "enqueue_many", broken_enqueue)

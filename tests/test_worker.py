@@ -195,3 +195,25 @@ def test_a_file_swapped_for_a_fifo_or_a_huge_sparse_file_fails_alone(core, tmp_p
     assert "65,536 MB" in photos["huge.jpg"]["errorMessage"]
     stored = [p for p in core.paths.store.iterdir() if not p.name.startswith(".")]
     assert len(stored) == 1  # only ok.jpg was copied
+
+
+def test_photos_that_lost_their_task_are_queued_again_while_running(core, tmp_path):
+    """A claim or a result that a full disk refused leaves a photo PENDING or PROCESSING with
+    no task (Huey had already taken it): the in-process recovery queues it again."""
+    from desktopapp.core import tasks
+
+    make_photo(tmp_path / "drop" / "a.jpg", 1)
+    make_photo(tmp_path / "drop" / "b.jpg", 2)
+    batch_id = core.create_batch([tmp_path / "drop"]).batch_id
+    wait_until_final(core, batch_id)
+    assert tasks.requeue_lost(core.db, core.bus, core.queue) == 0  # nothing lost: no-op
+    core.db.execute_sql(  # as a failed write leaves them: no task anywhere
+        "UPDATE photo SET status = CASE file_name WHEN 'a.jpg' THEN 'PROCESSING' "
+        "ELSE 'PENDING' END WHERE batch_id = ?",
+        (batch_id,),
+    )
+    assert tasks.requeue_lost(core.db, core.bus, core.queue) == 2
+    snap = wait_until_final(core, batch_id)
+    assert snap["status"] == "COMPLETED"
+    kinds = [e.type for e in journal.events_after(batch_id, 0)]
+    assert kinds.count("photo.done") == 4  # each done once more, none doubled

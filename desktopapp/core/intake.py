@@ -43,7 +43,7 @@ _WINDOWS_HIDDEN = 0x2 | 0x4  # FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM
 
 
 class TaskQueue(Protocol):
-    def enqueue_many(self, photo_ids: list[int]) -> None: ...
+    def enqueue_many(self, photo_ids: list[int], tx: WriteTransaction) -> None: ...
 
     def wake(self) -> None: ...
 
@@ -250,7 +250,7 @@ def create_batch(
         )
         photos = list(Photo.select().where(Photo.batch == batch.id).order_by(Photo.position))
         tx.record_progress(batch.id, "batch.created", photos)
-        queue.enqueue_many([photo.id for photo in photos])
+        queue.enqueue_many([photo.id for photo in photos], tx)
         tx.after_commit(queue.wake)
     return IntakeResult(batch.id, len(photos), skipped, notices, [str(path) for path in files])
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from peewee import SqliteDatabase
+from peewee import DatabaseError, SqliteDatabase
 
 from desktopapp.core import imaging
 from desktopapp.core.db import DONE, ERROR, PENDING, PROCESSING, Photo
@@ -79,17 +79,27 @@ class Pipeline:
     catalogue: Catalogue | None = None  # a corrected batch's events carry its inventory
 
     def run(self, photo_id: int) -> str | None:
-        """Process one photo; returns its final state, or None if there was nothing to do."""
-        photo = self._claim(photo_id)
+        """Process one photo; returns its final state, or None if there was nothing to do
+        (or nothing could be written: the photo then waits for `tasks.requeue_lost`)."""
+        try:
+            photo = self._claim(photo_id)
+        except DatabaseError as exc:  # e.g. "database or disk is full": it stays PENDING
+            log.warning(
+                "photo %s: could not be claimed (%s); it will be queued again", photo_id, exc
+            )
+            return None
         if photo is None:
             return None
         try:
             return self._work(photo)
         except PhotoFailed as failure:
-            return self._fail(photo_id, failure)
+            return self._fail_or_wait(photo_id, failure)
+        except DatabaseError as exc:  # its result could not be written
+            log.warning("photo %s: could not be recorded (%s)", photo_id, exc)
+            return self._fail_or_wait(photo_id, _database_failure(exc))
         except Exception:
             log.exception("photo %s: unexpected failure", photo_id)
-            return self._fail(
+            return self._fail_or_wait(
                 photo_id,
                 PhotoFailed(
                     "internal_error",
@@ -97,6 +107,15 @@ class Pipeline:
                     "Try again; if it keeps failing, please report it.",
                 ),
             )
+
+    def _fail_or_wait(self, photo_id: int, failure: PhotoFailed) -> str | None:
+        """Record the failure; if even that cannot be written (a full disk), the photo stays
+        PROCESSING with no task, and `tasks.requeue_lost` queues it again later."""
+        try:
+            return self._fail(photo_id, failure)
+        except DatabaseError as exc:
+            log.warning("photo %s: its failure could not be recorded either (%s)", photo_id, exc)
+            return None
 
     def _claim(self, photo_id: int) -> Photo | None:
         with WriteTransaction(self.db, self.bus) as tx:
@@ -120,7 +139,10 @@ class Pipeline:
             raise PhotoFailed(exc.code, exc.message, transient=exc.transient) from exc
         thumb = self.paths.thumb_path(stored.sha256)
         if not thumb.exists():
-            write_atomically(thumb, facts.thumbnail_jpeg)
+            try:
+                write_atomically(thumb, facts.thumbnail_jpeg)
+            except OSError as exc:
+                raise _write_failure(exc) from exc
         analysis = self.analyzer.analyze(
             PhotoInput(
                 photo_id=photo.id,
@@ -264,14 +286,35 @@ def _copy(source: Path, store_dir: Path):  # -> StoredFile
         raise PhotoFailed("not_an_image", "This is a folder, not a photo.") from exc
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
-            raise PhotoFailed(
-                "disk_full", "The disk is full: free some space, then retry the failed photos."
-            ) from exc
+            raise PhotoFailed("disk_full", DISK_FULL) from exc
         raise PhotoFailed(
             "io_error",
             "The file could not be read because of a storage error.",
             transient=exc.errno in imaging.TRANSIENT_ERRNOS,
         ) from exc
+
+
+DISK_FULL = "The disk is full: free some space, then retry the failed photos."
+
+
+def _write_failure(exc: OSError) -> PhotoFailed:
+    if exc.errno == errno.ENOSPC:
+        return PhotoFailed("disk_full", DISK_FULL)
+    return PhotoFailed(
+        "io_error",
+        "PhotoLot could not write in its data folder because of a storage error.",
+        transient=exc.errno in imaging.TRANSIENT_ERRNOS,
+    )
+
+
+def _database_failure(exc: DatabaseError) -> PhotoFailed:
+    if "full" in str(exc).lower():  # SQLITE_FULL: "database or disk is full"
+        return PhotoFailed("disk_full", DISK_FULL)
+    return PhotoFailed(
+        "internal_error",
+        "PhotoLot could not record this photo's result. Try again; if it keeps failing, "
+        "please report it.",
+    )
 
 
 def _source_failure(problem: SourceProblem) -> PhotoFailed:

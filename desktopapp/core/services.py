@@ -62,6 +62,8 @@ class Core:
         self.queue = tasks.PhotoQueue(self.db, self.pipeline.run)
         self.review = Review(self.db, self.bus, self.catalogue, self.paths)
         self._model_timer: threading.Timer | None = None
+        self._stopping = threading.Event()
+        self._recovery: threading.Thread | None = None
 
     def _schedule_retry(self, photo_id: int, delay: float) -> None:
         self.queue.schedule(photo_id, delay)
@@ -75,7 +77,24 @@ class Core:
         requeued = tasks.recover(self.db, self.bus, self.queue)
         self._prepare_analyzer()
         self.queue.start(self.settings.workers)
+        self._start_recovery()
         return requeued
+
+    # A photo whose task was lost (a full disk refused the write that claimed it or
+    # recorded its result) is queued again this often, while PhotoLot runs.
+    RECOVERY_INTERVAL = 30.0
+
+    def _start_recovery(self) -> None:
+        def loop() -> None:
+            lower_current_thread_priority()
+            while not self._stopping.wait(self.RECOVERY_INTERVAL):
+                try:
+                    tasks.requeue_lost(self.db, self.bus, self.queue)
+                except Exception:  # the disk may still be full: try again later
+                    log.warning("could not check for lost photos", exc_info=True)
+
+        self._recovery = threading.Thread(target=loop, name="photolot-recovery", daemon=True)
+        self._recovery.start()
 
     # The model loads this long after start-up (importing onnxruntime and building two
     # sessions takes ~0.5 s of CPU and would slow the window's first paint); a photo that
@@ -100,6 +119,9 @@ class Core:
         return getattr(self.analyzer, "error", None)
 
     def stop(self, timeout: float = 5.0) -> bool:
+        self._stopping.set()
+        if self._recovery is not None:
+            self._recovery.join(timeout)
         if self._model_timer is not None:
             self._model_timer.cancel()  # quitting within 2 s of start: no model load
         finished = self.queue.stop(timeout)

@@ -117,18 +117,67 @@ class PhotoQueue:
         self.huey = _PhotoHuey(
             name="photolot", storage_class=SqlStorage, database=db, results=False, utc=True
         )
-        self._task = self.huey.task(name="process_photo")(run_photo)
+        self._run_photo = run_photo
+        self._task = self.huey.task(name="process_photo")(self._run)
         self._wake = WakeSignal()
         self._consumer: _EmbeddedConsumer | None = None
         self._timers: set[threading.Timer] = set()
         self._timers_lock = threading.Lock()
+        # Which photos this process will still run (queued or scheduled) or runs now: a
+        # PENDING or PROCESSING photo outside both lost its task (a write that failed on a
+        # full disk after Huey took it) and `requeue_lost` queues it again.
+        self._busy_lock = threading.Lock()
+        self._waiting: dict[int, int] = {}  # photo id → tasks queued for it
+        self._running: set[int] = set()
+
+    def _run(self, photo_id: int) -> object:
+        self._unnote_waiting([photo_id])
+        with self._busy_lock:
+            self._running.add(photo_id)
+        try:
+            return self._run_photo(photo_id)
+        finally:
+            with self._busy_lock:
+                self._running.discard(photo_id)
+
+    def _note_waiting(self, photo_ids: list[int]) -> None:
+        with self._busy_lock:
+            for photo_id in photo_ids:
+                self._waiting[photo_id] = self._waiting.get(photo_id, 0) + 1
+
+    def _unnote_waiting(self, photo_ids: list[int]) -> None:
+        """The tasks were never stored (their transaction rolled back)."""
+        with self._busy_lock:
+            for photo_id in photo_ids:
+                left = self._waiting.get(photo_id, 0) - 1
+                if left > 0:
+                    self._waiting[photo_id] = left
+                else:
+                    self._waiting.pop(photo_id, None)
+
+    def running_ids(self) -> set[int]:
+        with self._busy_lock:
+            return set(self._running)
+
+    def busy_ids(self) -> set[int]:
+        """Photos with a task queued or scheduled, or running now, in this process."""
+        with self._busy_lock:
+            return set(self._waiting) | self._running
 
     def enqueue(self, photo_id: int) -> None:
-        """Queue a photo; inside a write transaction, the task commits with it."""
-        self._task(photo_id)
+        """Queue a photo now (its own transaction)."""
+        self._note_waiting([photo_id])
+        try:
+            self._task(photo_id)
+        except BaseException:
+            self._unnote_waiting([photo_id])
+            raise
 
-    def enqueue_many(self, photo_ids: list[int]) -> None:
-        """Queue many photos in one statement (intake, recovery); commits with the caller."""
+    def enqueue_many(self, photo_ids: list[int], tx: WriteTransaction) -> None:
+        """Queue many photos in one statement (intake, recovery); the tasks commit with
+        `tx`, and are forgotten here if it rolls back (a full disk)."""
+        self._note_waiting(photo_ids)
+        tx.on_rollback(lambda: self._unnote_waiting(photo_ids))
         storage = self.huey.storage
         serialize = self.huey.serialize_task
         storage.database.cursor().executemany(
@@ -149,7 +198,9 @@ class PhotoQueue:
             if self.running:
                 self.enqueue(photo_id)
                 self.wake()
+            self._unnote_waiting([photo_id])  # the scheduled retry's own mark (see below)
 
+        self._note_waiting([photo_id])  # waiting for its timer: not lost
         timer = threading.Timer(delay, fire)
         timer.daemon = True
         with self._timers_lock:
@@ -171,6 +222,8 @@ class PhotoQueue:
     def flush(self) -> None:
         self.huey.storage.flush_queue()
         self.huey.storage.flush_schedule()
+        with self._busy_lock:
+            self._waiting.clear()
 
     @property
     def running(self) -> bool:
@@ -223,10 +276,39 @@ def recover(db: SqliteDatabase, bus: EventBus | None, queue: PhotoQueue) -> int:
         pending = list(
             Photo.select(Photo.id).where(Photo.status == PENDING).order_by(Photo.id).tuples()
         )
-        queue.enqueue_many([photo_id for (photo_id,) in pending])
+        queue.enqueue_many([photo_id for (photo_id,) in pending], tx)
     if interrupted:
         log.info("re-queued %d interrupted photo(s)", len(interrupted))
     return len(pending)
+
+
+def requeue_lost(
+    db: SqliteDatabase, bus: EventBus | None, queue: PhotoQueue, batch_id: int | None = None
+) -> int:
+    """Queue again the photos that lost their task while PhotoLot runs: PENDING or
+    PROCESSING, yet neither queued, scheduled nor running here (a claim or a result that
+    could not be written on a full disk, after Huey had taken the task). Runs every
+    `RECOVERY_INTERVAL` seconds in the app and before a retry; a no-op when none are lost."""
+    with WriteTransaction(db, bus) as tx:
+        busy = queue.busy_ids()
+        query = Photo.select().where(Photo.status.in_((PENDING, PROCESSING)))
+        if batch_id is not None:
+            query = query.where(Photo.batch == batch_id)
+        lost = [photo for photo in query.order_by(Photo.id) if photo.id not in busy]
+        by_batch: dict[int, list[Photo]] = {}
+        for photo in lost:
+            if photo.status == PROCESSING:
+                photo.status = PENDING
+                photo.save()
+                by_batch.setdefault(photo.batch_id, []).append(photo)
+        for changed_batch, photos in by_batch.items():
+            tx.record_progress(changed_batch, "photo.requeued", photos)
+        if lost:
+            queue.enqueue_many([photo.id for photo in lost], tx)
+            tx.after_commit(queue.wake)
+    if lost:
+        log.info("queued again %d photo(s) that had lost their task", len(lost))
+    return len(lost)
 
 
 @dataclass(frozen=True)
@@ -239,7 +321,9 @@ def retry_failed(
     db: SqliteDatabase, bus: EventBus | None, queue: PhotoQueue, batch_id: int
 ) -> RetryResult:
     """Move the batch's retryable ERROR photos back to PENDING (journaled) and queue them
-    again; the others (PERMANENT_ERRORS) stay as they are, and are listed."""
+    again; the others (PERMANENT_ERRORS) stay as they are, and are listed. Photos of the
+    batch that lost their task (a full disk) are queued again too."""
+    lost = requeue_lost(db, bus, queue, batch_id)
     with WriteTransaction(db, bus) as tx:
         failed = list(
             Photo.select()
@@ -261,8 +345,8 @@ def retry_failed(
             photo.attempts = 0
             photo.error_code = photo.error_message = None
             photo.save()
-        queue.enqueue_many([photo.id for photo in retried])
+        queue.enqueue_many([photo.id for photo in retried], tx)
         if retried:
             tx.record_progress(batch_id, "photo.requeued", retried)
             tx.after_commit(queue.wake)
-    return RetryResult(len(retried), kept)
+    return RetryResult(len(retried) + lost, kept)
