@@ -1,9 +1,9 @@
 """The one catalogue of words (resources/i18n/strings.json) is complete in both languages.
 
 Same keys in French and English, the same placeholders in each pair, both plural forms,
-every key the window, the page and the PDF report name literally exists, and no "(s)"
-plural left anywhere; the page gets the catalogue as /static/i18n.js, the binary ships it,
-and Qt's own dialogs speak French when the window does.
+every key the window, the page, the PDF report and the CSV export name literally exists,
+and no "(s)" plural left anywhere; the page gets the catalogue as /static/i18n.js, the
+binary ships it, and Qt's own dialogs speak French when the window does.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ def used_keys() -> dict[str, set[str]]:
         *[(path, (PY_CALLS, PY_COUNTS)) for path in (REPO / "desktopapp" / "ui").glob("*.py")],
         *[(path, (PY_CALLS, PY_COUNTS)) for path in (REPO / "desktopapp" / "report").glob("*.py")],
         (REPO / "desktopapp" / "commands" / "process.py", (PY_CALLS,)),
+        (REPO / "desktopapp" / "server" / "export.py", (PY_CALLS,)),  # the CSV's words
         *[(path, (JS_CALLS,)) for path in (REPO / "resources" / "web").glob("*.js")],
         *[(path, (HTML_KEYS,)) for path in (REPO / "resources" / "web").glob("*.html")],
     ]

@@ -1,7 +1,8 @@
 """A batch as a spreadsheet: CSV that opens cleanly in Excel and LibreOffice (French locale).
 
 UTF-8 with a BOM, `;` between cells, decimal comma, CRLF line ends, in the user's
-language (French or English: headers, statuses, room and item names, yes/no). Sections,
+language (French or English: headers, statuses, room and item names, yes/no; the words
+come from the one catalogue, resources/i18n/strings.json, see `vocabulary`). Sections,
 each a header row and its rows, a blank row between two:
 - the move (only when the mover named the batch or filled its header): one row per field
   filled (batch name, customer, date, addresses, floors, lifts, notes), as
@@ -21,134 +22,103 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
-from desktopapp.report.strings import words
+from desktopapp.platform.i18n import Words
 
 BOM = "\ufeff"
 LANGUAGES = ("fr", "en")
 
-# Every word the CSV writes, per language (headers, statuses, yes/no, sources); room types
-# are named as in the PDF report, the window and the page (the catalogue's "room.<type>").
-WORDS: dict[str, dict[str, Any]] = {
-    "en": {
+
+@lru_cache(maxsize=len(LANGUAGES))
+def vocabulary(language: str) -> dict[str, Any]:
+    """Every word the CSV writes in `language` (headers, statuses, yes/no, sources, the move's
+    fields), from the one catalogue (resources/i18n/strings.json): what only the CSV says is
+    under "csv.*"; a concept the window, the page or the report already names with the same
+    words is their key ("summary.room", "move.customer", "photo.ERROR"…); room types are
+    named as everywhere ("room.<type>", `room_name`)."""
+    words = Words(language)
+    return {
         "photos": (
-            "File name",
-            "Status",
-            "Room",
-            "Width",
-            "Height",
-            "Error code",
-            "Error message",
-            "Flags",
-            "Items",
-            "Excluded",
+            words("csv.col.fileName"),
+            words("csv.col.status"),
+            words("summary.room"),
+            words("csv.col.width"),
+            words("csv.col.height"),
+            words("csv.col.errorCode"),
+            words("csv.col.errorMessage"),
+            words("csv.col.flags"),
+            words("summary.items"),
+            words("csv.col.excluded"),
         ),
-        "inventory": ("Room", "Photos", "Items", "Volume (m³)", "Packed volume (m³)"),
+        "inventory": (
+            words("summary.room"),
+            words("summary.photos"),
+            words("summary.items"),
+            words("summary.volume"),
+            words("csv.col.packedVolume"),
+        ),
         "items": (
-            "Room",
-            "Item",
-            "Name",
-            "Quantity",
-            "Unit volume (m³)",
-            "Volume (m³)",
-            "Packed volume (m³)",
-            "Fragile",
-            "Dismountable",
-            "Built-in (not moved)",
-            "Not moving",
-            "Packed by",
-            "Source",
-            "Detected quantity",
+            words("summary.room"),
+            words("report.col.item"),
+            words("csv.col.name"),
+            words("csv.col.quantity"),
+            words("csv.col.unitVolume"),
+            words("summary.volume"),
+            words("csv.col.packedVolume"),
+            words("item.fragile"),
+            words("item.dismountable"),
+            words("csv.col.builtIn"),
+            words("csv.col.notMoving"),
+            words("line.packedBy"),
+            words("report.col.source"),
+            words("csv.col.detectedQuantity"),
         ),
-        "total": "Total",
-        "yes": "yes",
-        "no": "no",
+        "total": words("summary.total"),
+        "yes": words("csv.yes"),
+        "no": words("csv.no"),
         "status": {
-            "DONE": "Done",
-            "ERROR": "Failed",
-            "PENDING": "Queued",
-            "PROCESSING": "Processing",
+            "DONE": words("csv.status.DONE"),
+            "ERROR": words("photo.ERROR"),
+            "PENDING": words("photo.PENDING"),
+            "PROCESSING": words("csv.status.PROCESSING"),
         },
-        "source": {"detected": "detected", "hand": "by hand", "corrected": "corrected by hand"},
-        "notMoving": {"sold": "sold", "given": "given away", "stays": "stays"},
-        "packedBy": {"mover": "mover", "customer": "customer"},
-        "move": ("Move", "Value"),
-        "fields": {
-            "name": "Batch name",
-            "customer": "Customer",
-            "date": "Moving date",
-            "fromAddress": "From",
-            "fromFloor": "Floor (from)",
-            "fromLift": "Lift (from)",
-            "toAddress": "To",
-            "toFloor": "Floor (to)",
-            "toLift": "Lift (to)",
-            "notes": "Notes",
+        "source": {
+            "detected": words("photoItems.source.detector"),
+            "hand": words("csv.source.hand"),
+            "corrected": words("csv.source.corrected"),
         },
-    },
-    "fr": {
-        "photos": (
-            "Fichier",
-            "État",
-            "Pièce",
-            "Largeur",
-            "Hauteur",
-            "Code d'erreur",
-            "Message d'erreur",
-            "Signalements",
-            "Objets",
-            "Écartée",
-        ),
-        "inventory": ("Pièce", "Photos", "Objets", "Volume (m³)", "Volume emballé (m³)"),
-        "items": (
-            "Pièce",
-            "Objet",
-            "Nom",
-            "Quantité",
-            "Volume unitaire (m³)",
-            "Volume (m³)",
-            "Volume emballé (m³)",
-            "Fragile",
-            "Démontable",
-            "Intégré (non déménagé)",
-            "Ne part pas",
-            "Emballé par",
-            "Origine",
-            "Quantité détectée",
-        ),
-        "total": "Total",
-        "yes": "oui",
-        "no": "non",
-        "status": {
-            "DONE": "Terminée",
-            "ERROR": "Échec",
-            "PENDING": "En attente",
-            "PROCESSING": "En cours",
+        "notMoving": {
+            "sold": words("csv.notMoving.sold"),
+            "given": words("csv.notMoving.given"),
+            "stays": words("csv.notMoving.stays"),
         },
-        "source": {"detected": "détecté", "hand": "à la main", "corrected": "corrigé à la main"},
-        "notMoving": {"sold": "vendu", "given": "donné", "stays": "reste sur place"},
-        "packedBy": {"mover": "déménageur", "customer": "client"},
-        "move": ("Déménagement", "Valeur"),
-        "fields": {
-            "name": "Nom du lot",
-            "customer": "Client",
-            "date": "Date du déménagement",
-            "fromAddress": "Départ",
-            "fromFloor": "Étage (départ)",
-            "fromLift": "Ascenseur (départ)",
-            "toAddress": "Arrivée",
-            "toFloor": "Étage (arrivée)",
-            "toLift": "Ascenseur (arrivée)",
-            "notes": "Notes",
+        "packedBy": {
+            "mover": words("csv.packedBy.mover"),
+            "customer": words("csv.packedBy.customer"),
         },
-    },
-}
+        "move": (words("move.heading"), words("csv.col.value")),
+        "fields": {  # in the order of the rows
+            "name": words("review.batchName"),
+            "customer": words("move.customer"),
+            "date": words("move.date"),
+            "fromAddress": words("move.from"),
+            "fromFloor": words("csv.field.fromFloor"),
+            "fromLift": words("csv.field.fromLift"),
+            "toAddress": words("move.to"),
+            "toFloor": words("csv.field.toFloor"),
+            "toLift": words("csv.field.toLift"),
+            "notes": words("move.notes"),
+        },
+    }
+
+
 # Kept for readers of the English file's layout (tests, scripts).
-MOVE_HEADER = WORDS["en"]["move"]
-PHOTO_HEADER = WORDS["en"]["photos"]
-INVENTORY_HEADER = WORDS["en"]["inventory"]
-ITEM_HEADER = WORDS["en"]["items"]
+MOVE_HEADER = vocabulary("en")["move"]
+PHOTO_HEADER = vocabulary("en")["photos"]
+INVENTORY_HEADER = vocabulary("en")["inventory"]
+ITEM_HEADER = vocabulary("en")["items"]
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -183,11 +153,11 @@ def room_name(room: dict[str, Any], language: str = "en") -> str:
     """The folder that named the room, else its type in the language ("Salon", "Kitchen")."""
     if room.get("roomName"):
         return str(room["roomName"])
-    return words(language).room(str(room.get("roomType") or "unknown"))  # as the PDF names it
+    return Words(language).room(str(room.get("roomType") or "unknown"))  # as the PDF names it
 
 
 def photo_row(photo: dict[str, Any], language: str = "en") -> list[str]:
-    words = WORDS[language]
+    words = vocabulary(language)
     room = {"roomType": photo.get("roomType"), "roomName": photo.get("roomName")}
     status = photo.get("status")
     return [
@@ -215,7 +185,7 @@ def inventory_rows(summary: dict[str, Any], language: str = "en") -> Iterable[li
             number_cell(float(room.get("packedVolume_m3") or 0.0)),
         ]
     yield [
-        WORDS[language]["total"],
+        vocabulary(language)["total"],
         number_cell(sum(int(room.get("photos") or 0) for room in rooms)),
         number_cell(summary.get("totalItems")),
         number_cell(float(summary.get("totalVolume") or 0.0)),
@@ -225,7 +195,7 @@ def inventory_rows(summary: dict[str, Any], language: str = "en") -> Iterable[li
 
 def move_rows(review: dict[str, Any] | None, language: str = "en") -> list[list[str]]:
     """The batch's name and move header, one "field; value" row per field filled."""
-    words = WORDS[language]
+    words = vocabulary(language)
     review = review or {}
     values = {"name": review.get("name"), **(review.get("header") or {})}
     rows = []
@@ -244,7 +214,7 @@ def move_rows(review: dict[str, Any] | None, language: str = "en") -> list[list[
 def item_rows(summary: dict[str, Any], language: str = "en") -> Iterable[list[str]]:
     """One row per item line of each room (built-in and not moving items too: listed,
     volume 0), with where the line came from (`source`: detected, hand, corrected)."""
-    words = WORDS[language]
+    words = vocabulary(language)
 
     def flag(value: Any) -> str:
         return words["yes"] if value else words["no"]
@@ -276,7 +246,7 @@ def item_rows(summary: dict[str, Any], language: str = "en") -> Iterable[list[st
 
 def batch_csv(snapshot: dict[str, Any], language: str = "en") -> bytes:
     """The whole batch in `language` ("fr" or "en"): headers, statuses, rooms, items."""
-    words = WORDS[language if language in LANGUAGES else "en"]
+    words = vocabulary(language if language in LANGUAGES else "en")
     language = language if language in LANGUAGES else "en"
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
