@@ -434,3 +434,28 @@ async def test_export_json_and_bad_format(harness, photos: list[Path]) -> None:
     assert json.loads(await response.read()) == harness.core.snapshot(batch_id)
     response = await harness.get(f"/api/batches/{batch_id}/export?format=xlsx")
     assert response.status == 400
+
+
+async def test_path_imports_of_a_huge_sparse_file_and_a_fifo_fail_alone(harness, tmp_path: Path):
+    """From outside, over HTTP: a 64 GiB sparse .jpg is refused without being copied (and
+    not again after a restart); a file swapped for a FIFO after intake does not block a
+    worker; the good photo is done."""
+    good = make_photo(tmp_path / "good.jpg", 1)
+    huge = tmp_path / "huge.jpg"
+    with open(huge, "wb") as out:
+        out.write(good.read_bytes()[:64])
+        out.truncate(64 * 1024**3)
+    swapped = make_photo(tmp_path / "swapped.jpg", 2)
+    batch_id = await harness.create_batch([good, huge, swapped])
+    swapped.unlink()
+    os.mkfifo(swapped)  # after intake, before a worker reads it
+    harness.core.start()
+    final = wait_until_final(harness.core, batch_id)
+    codes = {p["fileName"]: p["errorCode"] for p in final["photos"]}
+    assert codes == {"good.jpg": None, "huge.jpg": "too_large", "swapped.jpg": "source_unreadable"}
+    stored = [p for p in harness.core.paths.store.iterdir() if not p.name.startswith(".")]
+    assert len(stored) == 1
+    # and a retry does not copy the huge one: too_large is not worth a retry
+    response = await harness.post(f"/api/batches/{batch_id}/retry-failed")
+    body = await response.json()
+    assert [p["fileName"] for p in body["notRetried"]] == ["huge.jpg"]
