@@ -52,7 +52,7 @@ def wait(core: Core, batch_id: int, final: bool, data: Path) -> None:
             watcher.wait(timeout=0.5)
     try:
         seen = statuses(core, batch_id)
-    except Exception as exc:  # noqa: BLE001 - the report must come out
+    except Exception as exc:  # the report must come out
         seen = repr(exc)
     raise SystemExit(
         f"batch {batch_id} did not {'finish' if final else 'settle'}: {seen}; "
