@@ -70,20 +70,6 @@ class Translator(Words):
 _qt_translators: dict[str, object] = {}  # the installed QTranslator, kept alive, by language
 
 
-def _mnemonic_tolerant(base: type) -> type:
-    """A QTranslator that also finds a text without its mnemonic: Qt 6's file dialog asks
-    for "&Look in:" while qtbase_fr.qm has "Look in:" ("Voir dans :")."""
-
-    class MnemonicTolerantTranslator(base):  # type: ignore[misc, valid-type]
-        def translate(self, context, source, disambiguation=None, n=-1):
-            found = super().translate(context, source, disambiguation, n)
-            if not found and source and "&" in source:
-                found = super().translate(context, source.replace("&", ""), disambiguation, n)
-            return found
-
-    return MnemonicTolerantTranslator
-
-
 def install_qt_translations(lang: str) -> bool:
     """Qt's own words (QFileDialog, QMessageBox's standard buttons, the context menus of
     text fields) in `lang`: qtbase_<lang>.qm from Qt's translations folder (PySide6 ships
@@ -100,7 +86,7 @@ def install_qt_translations(lang: str) -> bool:
         return True
     import PySide6
 
-    translator = _mnemonic_tolerant(QTranslator)(app)
+    translator = QTranslator(app)
     folders = (  # Qt's own folder (a frozen binary's too), then the PySide6 wheel's
         QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath),
         os.path.join(os.path.dirname(PySide6.__file__), "Qt", "translations"),
