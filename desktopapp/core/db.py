@@ -31,8 +31,9 @@ PENDING = "PENDING"
 PROCESSING = "PROCESSING"
 DONE = "DONE"
 ERROR = "ERROR"
-PHOTO_STATES = (PENDING, PROCESSING, DONE, ERROR)
-TERMINAL_STATES = (DONE, ERROR)
+CANCELLED = "CANCELLED"  # its batch was cancelled before the photo's turn came
+PHOTO_STATES = (PENDING, PROCESSING, DONE, ERROR, CANCELLED)
+TERMINAL_STATES = (DONE, ERROR, CANCELLED)
 
 PRAGMAS = {
     "journal_mode": "wal",
@@ -68,6 +69,9 @@ class Batch(BaseModel):
     analyzer = TextField(default="offline")
     skipped = JsonField(default=list)  # [{"name", "reason"}] recorded at intake
     notices = JsonField(default=list)  # human notices, e.g. identical files counted once
+    # schema version 5: queue control (desktopapp.core.queue_control)
+    paused = IntegerField(default=0)  # no photo of it starts while set
+    priority = IntegerField(default=0)  # moved to the front: higher goes first
 
 
 class Photo(BaseModel):
@@ -192,8 +196,13 @@ _V4 = [
     "CREATE INDEX correction_batch_id ON correction (batch_id, id)",
 ]
 
+_V5 = [
+    "ALTER TABLE batch ADD COLUMN paused INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE batch ADD COLUMN priority INTEGER NOT NULL DEFAULT 0",
+]
+
 # MIGRATIONS[n] takes a database from version n to version n + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -45,9 +45,12 @@ ANALYSIS_SIDE = 600  # a transient I/O error is retried 3 times: after 0.5 s, 1 
 # The two writes every photo makes, as plain SQL: building them with peewee's query
 # builder cost more CPU (and GIL time, shared with the window) than running them.
 # (no RETURNING: SQLite < 3.35, still shipped by some systems, lacks it)
+# A photo of a paused batch is not claimed: its task is used up, the photo stays PENDING,
+# and `queue_control.resume` queues it again (queue_control's module note).
 _CLAIM_SQL = (
     "UPDATE photo SET status = ?, attempts = attempts + 1, updated_at = ?"
     " WHERE id = ? AND status = ?"
+    " AND NOT EXISTS (SELECT 1 FROM batch WHERE batch.id = photo.batch_id AND batch.paused = 1)"
 )
 _PHOTO_SQL = "SELECT * FROM photo WHERE id = ?"
 _DONE_SQL = (

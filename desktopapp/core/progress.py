@@ -6,14 +6,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from desktopapp.core.db import DONE, ERROR, PENDING, PROCESSING
+from desktopapp.core.db import CANCELLED, DONE, ERROR, PENDING, PROCESSING
 
 QUEUED = "QUEUED"
 BATCH_PROCESSING = "PROCESSING"
+PAUSED = "PAUSED"
 COMPLETED = "COMPLETED"
 PARTIAL = "PARTIAL"
 FAILED = "FAILED"
-FINAL_STATUSES = frozenset({COMPLETED, PARTIAL, FAILED})
+BATCH_CANCELLED = "CANCELLED"
+FINAL_STATUSES = frozenset({COMPLETED, PARTIAL, FAILED, BATCH_CANCELLED})
 
 
 @dataclass(frozen=True)
@@ -22,28 +24,35 @@ class Counts:
     processing: int = 0
     completed: int = 0
     failed: int = 0
+    cancelled: int = 0
+    paused: bool = False  # the batch's own flag: none of its queued photos may start
 
     @property
     def total(self) -> int:
-        return self.queued + self.processing + self.completed + self.failed
+        return self.queued + self.processing + self.completed + self.failed + self.cancelled
 
     def as_dict(self) -> dict[str, int]:
-        return {
+        counts = {
             "queued": self.queued,
             "processing": self.processing,
             "completed": self.completed,
             "failed": self.failed,
             "total": self.total,
         }
+        if self.cancelled:  # only batches that were cancelled say it
+            counts["cancelled"] = self.cancelled
+        return counts
 
 
-def counts_from_statuses(by_status: Mapping[str, int]) -> Counts:
+def counts_from_statuses(by_status: Mapping[str, int], paused: bool = False) -> Counts:
     """Photo-state tallies → counts. A photo waiting for a retry is PENDING: queued."""
     return Counts(
         queued=by_status.get(PENDING, 0),
         processing=by_status.get(PROCESSING, 0),
         completed=by_status.get(DONE, 0),
         failed=by_status.get(ERROR, 0),
+        cancelled=by_status.get(CANCELLED, 0),
+        paused=paused,
     )
 
 
@@ -54,22 +63,27 @@ def counts_from_dict(counts: Mapping[str, int]) -> Counts:
         processing=int(counts.get("processing", 0)),
         completed=int(counts.get("completed", 0)),
         failed=int(counts.get("failed", 0)),
+        cancelled=int(counts.get("cancelled", 0)),
     )
 
 
-def count_photos(statuses: Iterable[str]) -> Counts:
+def count_photos(statuses: Iterable[str], paused: bool = False) -> Counts:
     tally: dict[str, int] = {}
     for status in statuses:
         tally[status] = tally.get(status, 0) + 1
-    return counts_from_statuses(tally)
+    return counts_from_statuses(tally, paused)
 
 
 def batch_status(counts: Counts) -> str:
-    finished = counts.completed + counts.failed
+    finished = counts.completed + counts.failed + counts.cancelled
+    if counts.paused and (counts.queued or counts.processing):
+        return PAUSED
     if counts.processing or (counts.queued and finished):
         return BATCH_PROCESSING
     if counts.queued:
         return QUEUED
+    if counts.cancelled:
+        return BATCH_CANCELLED
     if counts.failed == 0:
         return COMPLETED
     if counts.completed == 0:
@@ -80,7 +94,7 @@ def batch_status(counts: Counts) -> str:
 def percent(counts: Counts) -> int:
     if counts.total == 0:
         return 100
-    return (100 * (counts.completed + counts.failed)) // counts.total
+    return (100 * (counts.completed + counts.failed + counts.cancelled)) // counts.total
 
 
 def is_final(status: str) -> bool:

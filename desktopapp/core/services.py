@@ -22,6 +22,7 @@ from desktopapp.core.imaging import MAX_PIXELS
 from desktopapp.core.intake import IntakeResult, batch_of_same_files, create_batch
 from desktopapp.core.near_duplicates import NearDuplicateIndex
 from desktopapp.core.pipeline import Pipeline
+from desktopapp.core.queue_control import QueueControl
 from desktopapp.core.review import Review
 from desktopapp.core.store import sweep_incoming
 from desktopapp.inventory import load_app_catalogue, make_analyzer
@@ -61,6 +62,7 @@ class Core:
         )
         self.queue = tasks.PhotoQueue(self.db, self.pipeline.run)
         self.review = Review(self.db, self.bus, self.catalogue, self.paths)
+        self.queue_control = QueueControl(self.db, self.bus, self.queue)
         self._model_timer: threading.Timer | None = None
         self._stopping = threading.Event()
         self._recovery: threading.Thread | None = None

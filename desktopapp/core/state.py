@@ -31,11 +31,14 @@ def get_batch(batch_id: int) -> Batch:
 
 # Asked on every journal write (each event carries the counts): plain SQL, no query builder.
 _COUNTS_SQL = "SELECT status, COUNT(*) FROM photo WHERE batch_id = ? GROUP BY status"
+_PAUSED_SQL = "SELECT paused FROM batch WHERE id = ?"
 
 
 def batch_counts(batch_id: int) -> progress.Counts:
-    rows = Photo._meta.database.execute_sql(_COUNTS_SQL, (batch_id,)).fetchall()
-    return progress.counts_from_statuses(dict(rows))
+    database = Photo._meta.database
+    rows = database.execute_sql(_COUNTS_SQL, (batch_id,)).fetchall()
+    paused = database.execute_sql(_PAUSED_SQL, (batch_id,)).fetchone()
+    return progress.counts_from_statuses(dict(rows), bool(paused and paused[0]))
 
 
 # What a snapshot shows of a photo (progress.photo_payload, progress.inventory_summary).
@@ -130,7 +133,7 @@ def snapshot(batch_id: int, catalogue: Catalogue) -> dict[str, Any]:
     user's corrections replayed."""
     view = batch_view(batch_id)
     batch = view.batch
-    counts = progress.count_photos(photo.status for photo in view.photos)
+    counts = progress.count_photos((photo.status for photo in view.photos), bool(batch.paused))
     payload = progress.snapshot_payload(
         batch_id,
         counts,
@@ -138,6 +141,7 @@ def snapshot(batch_id: int, catalogue: Catalogue) -> dict[str, Any]:
         view.summary(catalogue),
     )
     payload["project"] = batch.project.name
+    payload["paused"] = bool(batch.paused)
     payload["createdAt"] = batch.created_at
     payload["skipped"] = batch.skipped
     payload["notices"] = batch.notices
@@ -166,12 +170,14 @@ def list_batches(limit: int = 200) -> list[dict[str, Any]]:
     names = _batch_names([batch.id for batch in batches])
     listing = []
     for batch in batches:
-        counts = progress.counts_from_statuses(tallies.get(batch.id, {}))
+        counts = progress.counts_from_statuses(tallies.get(batch.id, {}), bool(batch.paused))
         listing.append(
             {
                 "batchId": batch.id,
                 "project": batch.project.name,
                 "name": names.get(batch.id),
+                "paused": bool(batch.paused),
+                "priority": batch.priority,
                 "createdAt": batch.created_at,
                 "status": progress.batch_status(counts),
                 "progress": progress.percent(counts),

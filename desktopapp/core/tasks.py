@@ -19,7 +19,7 @@ from huey.consumer import Consumer, Worker
 from huey.contrib.sql_huey import SqlStorage
 from peewee import SqliteDatabase
 
-from desktopapp.core.db import ERROR, PENDING, PROCESSING, Photo
+from desktopapp.core.db import ERROR, PENDING, PROCESSING, Batch, Photo
 from desktopapp.core.events import EventBus
 from desktopapp.core.failures import PERMANENT_ERRORS
 from desktopapp.core.journal import WriteTransaction
@@ -173,16 +173,17 @@ class PhotoQueue:
             self._unnote_waiting([photo_id])
             raise
 
-    def enqueue_many(self, photo_ids: list[int], tx: WriteTransaction) -> None:
+    def enqueue_many(self, photo_ids: list[int], tx: WriteTransaction, priority: int = 0) -> None:
         """Queue many photos in one statement (intake, recovery); the tasks commit with
-        `tx`, and are forgotten here if it rolls back (a full disk)."""
+        `tx`, and are forgotten here if it rolls back (a full disk). Huey takes the highest
+        `priority` first (a batch moved to the front), then the oldest."""
         self._note_waiting(photo_ids)
         tx.on_rollback(lambda: self._unnote_waiting(photo_ids))
         storage = self.huey.storage
         serialize = self.huey.serialize_task
         storage.database.cursor().executemany(
-            f"INSERT INTO {storage.Task._meta.table_name} (queue, data, priority) VALUES (?, ?, 0)",
-            [(storage.name, serialize(self._task.s(photo_id))) for photo_id in photo_ids],
+            f"INSERT INTO {storage.Task._meta.table_name} (queue, data, priority) VALUES (?, ?, ?)",
+            [(storage.name, serialize(self._task.s(photo_id)), priority) for photo_id in photo_ids],
         )
 
     def schedule(self, photo_id: int, delay: float) -> None:
@@ -273,8 +274,12 @@ def recover(db: SqliteDatabase, bus: EventBus | None, queue: PhotoQueue) -> int:
             by_batch.setdefault(photo.batch_id, []).append(photo)
         for batch_id, photos in by_batch.items():
             tx.record_progress(batch_id, "photo.requeued", photos)
-        pending = list(
-            Photo.select(Photo.id).where(Photo.status == PENDING).order_by(Photo.id).tuples()
+        pending = list(  # a paused batch's photos wait for its resume, without a task
+            Photo.select(Photo.id)
+            .join(Batch)
+            .where((Photo.status == PENDING) & (Batch.paused == 0))
+            .order_by(Batch.priority.desc(), Photo.id)
+            .tuples()
         )
         queue.enqueue_many([photo_id for (photo_id,) in pending], tx)
     if interrupted:
@@ -291,7 +296,11 @@ def requeue_lost(
     `RECOVERY_INTERVAL` seconds in the app and before a retry; a no-op when none are lost."""
     with WriteTransaction(db, bus) as tx:
         busy = queue.busy_ids()
-        query = Photo.select().where(Photo.status.in_((PENDING, PROCESSING)))
+        query = (
+            Photo.select(Photo)
+            .join(Batch)
+            .where(Photo.status.in_((PENDING, PROCESSING)) & (Batch.paused == 0))
+        )
         if batch_id is not None:
             query = query.where(Photo.batch == batch_id)
         lost = [photo for photo in query.order_by(Photo.id) if photo.id not in busy]

@@ -63,6 +63,14 @@ class ServerApi:
     """batch id → review state; raises review.NothingToUndo, state.BatchNotFound."""
     delete_batch: Callable[[int], dict[str, int]]
     """batch id → what was removed; raises state.BatchNotFound."""
+    pause: Callable[[int], str]
+    """batch id → its status (PAUSED); raises queue_control.BatchIsFinal, BatchNotFound."""
+    resume: Callable[[int], str]
+    """batch id → its status; raises queue_control.BatchIsFinal, BatchNotFound."""
+    cancel: Callable[[int], int]
+    """batch id → photos cancelled; raises queue_control.BatchIsFinal, BatchNotFound."""
+    move_to_front: Callable[[int], int]
+    """batch id → its new priority; raises queue_control.BatchIsFinal, BatchNotFound."""
     search_catalogue: Callable[[str, int], list[dict[str, Any]]]
     """(text, limit) → catalogue items matching it in French or English."""
     version: str = __version__
@@ -87,4 +95,8 @@ class ServerApi:
             redo=core.redo,
             delete_batch=core.delete_batch,
             search_catalogue=core.search_catalogue,
+            pause=core.queue_control.pause,
+            resume=core.queue_control.resume,
+            cancel=core.queue_control.cancel,
+            move_to_front=core.queue_control.move_to_front,
         )

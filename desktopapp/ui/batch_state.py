@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-FINAL_STATUSES = frozenset({"COMPLETED", "PARTIAL", "FAILED"})
+FINAL_STATUSES = frozenset({"COMPLETED", "PARTIAL", "FAILED", "CANCELLED"})
 COUNT_KEYS = ("queued", "processing", "completed", "failed", "total")
 META_KEYS = {
     "project": "project",

@@ -67,11 +67,19 @@ _SHADES = {
 STATUS_HUE = {
     "QUEUED": "gray",
     "PROCESSING": "blue",
+    "PAUSED": "violet",
     "PARTIAL": "orange",
     "COMPLETED": "green",
     "FAILED": "red",
+    "CANCELLED": "gray",
 }
-PHOTO_HUE = {"PENDING": "gray", "PROCESSING": "blue", "DONE": "green", "ERROR": "red"}
+PHOTO_HUE = {
+    "PENDING": "gray",
+    "PROCESSING": "blue",
+    "DONE": "green",
+    "ERROR": "red",
+    "CANCELLED": "gray",
+}
 COUNT_HUE = {"queued": "gray", "processing": "blue", "completed": "green", "failed": "red"}
 
 

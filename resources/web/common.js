@@ -233,6 +233,6 @@
     bytes: bytes,
     el: el,
     setText: setText,
-    FINAL_STATUSES: ["COMPLETED", "PARTIAL", "FAILED"]
+    FINAL_STATUSES: ["COMPLETED", "PARTIAL", "FAILED", "CANCELLED"]
   };
 })(window);

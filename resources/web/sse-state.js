@@ -9,7 +9,7 @@
 (function (global) {
   "use strict";
 
-  var FINAL = { COMPLETED: true, PARTIAL: true, FAILED: true };
+  var FINAL = { COMPLETED: true, PARTIAL: true, FAILED: true, CANCELLED: true };
   var COUNT_KEYS = ["queued", "processing", "completed", "failed", "total"];
   var META_KEYS = ["project", "createdAt", "skipped", "notices", "review"];
 

@@ -1,0 +1,56 @@
+"""Queue control over REST: pause, resume, cancel a batch, move it to the front.
+
+    POST /api/batches/{id}/pause    → 200 {"status": "PAUSED"}   (again: the same)
+    POST /api/batches/{id}/resume   → 200 {"status": ...}        (a finished batch: 409)
+    POST /api/batches/{id}/cancel   → 200 {"cancelled": n}       (again: 0)
+    POST /api/batches/{id}/front    → 200 {"priority": n}
+
+Each change is one journal event: the window and the pages see it on their streams.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from desktopapp.core.queue_control import BatchIsFinal
+from desktopapp.core.state import BatchNotFound
+from desktopapp.server.context import context, parse_id
+from desktopapp.server.errors import ApiError
+
+
+async def _act(request: web.Request, pick: Callable[[Any], Callable[[int], Any]], key: str):
+    ctx = context(request)
+    batch_id = parse_id(request.match_info["batch_id"])
+    try:
+        result = await ctx.run(pick(ctx.api), batch_id)
+    except BatchNotFound:
+        raise ApiError(404, "batch_not_found", f"There is no batch {batch_id}.") from None
+    except BatchIsFinal as exc:
+        raise ApiError(409, "batch_final", str(exc)) from None
+    return web.json_response({key: result})
+
+
+async def pause(request: web.Request) -> web.Response:
+    return await _act(request, lambda api: api.pause, "status")
+
+
+async def resume(request: web.Request) -> web.Response:
+    return await _act(request, lambda api: api.resume, "status")
+
+
+async def cancel(request: web.Request) -> web.Response:
+    return await _act(request, lambda api: api.cancel, "cancelled")
+
+
+async def front(request: web.Request) -> web.Response:
+    return await _act(request, lambda api: api.move_to_front, "priority")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/api/batches/{batch_id}/pause", pause)
+    app.router.add_post("/api/batches/{batch_id}/resume", resume)
+    app.router.add_post("/api/batches/{batch_id}/cancel", cancel)
+    app.router.add_post("/api/batches/{batch_id}/front", front)
