@@ -104,6 +104,8 @@ class Photo(BaseModel):
     room_source = TextField(null=True)
     room_name = TextField(null=True)
     room_cue = TextField(null=True)  # what decided: the name matched, or an item's label
+    # schema version 6: how long it waited and each stage took, in seconds (queue_dashboard)
+    timings = JsonField(null=True)
 
     def save(self, *args: Any, **kwargs: Any) -> int:
         self.updated_at = time.time()
@@ -201,8 +203,10 @@ _V5 = [
     "ALTER TABLE batch ADD COLUMN priority INTEGER NOT NULL DEFAULT 0",
 ]
 
+_V6 = ["ALTER TABLE photo ADD COLUMN timings TEXT"]
+
 # MIGRATIONS[n] takes a database from version n to version n + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -9,15 +9,17 @@ not PENDING when its task runs is left alone, so a duplicate task is harmless.
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from peewee import DatabaseError, SqliteDatabase
 
 from desktopapp.core import imaging
+from desktopapp.core.activity import Activity, Watch
 from desktopapp.core.db import DONE, ERROR, PENDING, PROCESSING, Photo
 from desktopapp.core.events import EventBus
 from desktopapp.core.failures import PERMANENT_ERRORS
@@ -57,9 +59,10 @@ _DONE_SQL = (
     "UPDATE photo SET status = ?, sha256 = ?, size = ?, format = ?, width = ?, height = ?,"
     " orientation = ?, phash = ?, sharpness = ?, brightness = ?, flags = ?, duplicate_of = ?,"
     " room_type = ?, room_source = ?, room_name = ?, room_cue = ?, items = ?,"
-    " error_code = NULL, error_message = NULL, updated_at = ?"
+    " error_code = NULL, error_message = NULL, updated_at = ?, timings = ?"
     " WHERE id = ? AND status = ? AND attempts = ?"
 )
+_QUEUED_AT_SQL = "SELECT updated_at FROM photo WHERE id = ?"
 
 
 class PhotoFailed(Exception):
@@ -80,26 +83,29 @@ class Pipeline:
     near_duplicates: NearDuplicateIndex
     max_pixels: int = imaging.MAX_PIXELS
     catalogue: Catalogue | None = None  # a corrected batch's events carry its inventory
+    activity: Activity = field(default_factory=Activity)  # what each worker does now
 
     def run(self, photo_id: int) -> str | None:
         """Process one photo; returns its final state, or None if there was nothing to do
         (or nothing could be written: the photo then waits for `tasks.requeue_lost`)."""
         try:
-            photo = self._claim(photo_id)
+            claimed = self._claim(photo_id)
         except DatabaseError as exc:  # e.g. "database or disk is full": it stays PENDING
             log.warning(
                 "photo %s: could not be claimed (%s); it will be queued again", photo_id, exc
             )
             return None
-        if photo is None:
+        if claimed is None:
             return None
+        photo, queued_at = claimed
+        watch = self.activity.begin(photo.id, photo.batch_id, photo.file_name, queued_at)
         try:
-            return self._work(photo)
+            return self._work(photo, watch)
         except PhotoFailed as failure:
-            return self._fail_or_wait(photo_id, failure)
+            return self._fail_or_wait(photo_id, failure, watch)
         except DatabaseError as exc:  # its result could not be written
             log.warning("photo %s: could not be recorded (%s)", photo_id, exc)
-            return self._fail_or_wait(photo_id, _database_failure(exc))
+            return self._fail_or_wait(photo_id, _database_failure(exc), watch)
         except Exception:
             log.exception("photo %s: unexpected failure", photo_id)
             return self._fail_or_wait(
@@ -109,28 +115,35 @@ class Pipeline:
                     "PhotoLot hit an unexpected problem with this photo. "
                     "Try again; if it keeps failing, please report it.",
                 ),
+                watch,
             )
+        finally:
+            self.activity.end(watch)
 
-    def _fail_or_wait(self, photo_id: int, failure: PhotoFailed) -> str | None:
+    def _fail_or_wait(self, photo_id: int, failure: PhotoFailed, watch: Watch) -> str | None:
         """Record the failure; if even that cannot be written (a full disk), the photo stays
         PROCESSING with no task, and `tasks.requeue_lost` queues it again later."""
         try:
-            return self._fail(photo_id, failure)
+            return self._fail(photo_id, failure, watch.finish())
         except DatabaseError as exc:
             log.warning("photo %s: its failure could not be recorded either (%s)", photo_id, exc)
             return None
 
-    def _claim(self, photo_id: int) -> Photo | None:
+    def _claim(self, photo_id: int) -> tuple[Photo, float] | None:
+        """The photo, now PROCESSING, and since when it waited (its last change)."""
         with WriteTransaction(self.db, self.bus) as tx:
+            row = self.db.execute_sql(_QUEUED_AT_SQL, (photo_id,)).fetchone()
             claim = (PROCESSING, time.time(), photo_id, PENDING)
-            if self.db.execute_sql(_CLAIM_SQL, claim).rowcount != 1:
+            if row is None or self.db.execute_sql(_CLAIM_SQL, claim).rowcount != 1:
                 return None  # gone, or not PENDING: somebody else's (or nobody's) work
             (photo,) = Photo.raw(_PHOTO_SQL, photo_id)
             tx.record_progress(photo.batch_id, "photo.processing", [photo], self.catalogue)
-        return photo
+        return photo, row[0]
 
-    def _work(self, photo: Photo) -> str:
+    def _work(self, photo: Photo, watch: Watch) -> str:
+        watch.stage("copy")
         stored = _copy(Path(photo.source_path), self.paths.store)
+        watch.stage("decode")
         try:
             facts = imaging.process_image(
                 stored.path,
@@ -146,6 +159,7 @@ class Pipeline:
                 write_atomically(thumb, facts.thumbnail_jpeg)
             except OSError as exc:
                 raise _write_failure(exc) from exc
+        watch.stage("detect")
         analysis = self.analyzer.analyze(
             PhotoInput(
                 photo_id=photo.id,
@@ -172,6 +186,7 @@ class Pipeline:
         photo.room_source, photo.room_name = analysis.room_source, analysis.room_name
         photo.room_cue = analysis.room_cue
         photo.error_code = photo.error_message = None
+        watch.stage("write")
         with WriteTransaction(self.db, self.bus) as tx:
             batch_id, index = photo.batch_id, self.near_duplicates
             match = index.match_and_add(batch_id, photo.id, photo.position, facts.phash)
@@ -179,6 +194,7 @@ class Pipeline:
             tx.on_rollback(lambda: index.forget(batch_id, photo.id))
             photo.flags = flags + (["near_duplicate"] if match is not None else [])
             photo.updated_at = time.time()
+            photo.timings = watch.finish()
             if not self._store_done(photo):  # no longer our claim: leave it alone
                 index.forget(batch_id, photo.id)
                 return _status_of(photo.id)
@@ -211,6 +227,7 @@ class Pipeline:
                 photo.room_cue,
                 Photo.items.db_value(photo.items),
                 photo.updated_at,
+                json.dumps(photo.timings),
                 photo.id,
                 PROCESSING,
                 photo.attempts,
@@ -236,11 +253,12 @@ class Pipeline:
             except OSError:
                 break
 
-    def _fail(self, photo_id: int, failure: PhotoFailed) -> str:
+    def _fail(self, photo_id: int, failure: PhotoFailed, timings: dict | None = None) -> str:
         with WriteTransaction(self.db, self.bus) as tx:
             row = Photo.get_or_none(Photo.id == photo_id)
             if row is None:  # its batch was deleted meanwhile
                 return ERROR
+            row.timings = timings
             retry = failure.transient and row.attempts < MAX_ATTEMPTS
             row.error_code = failure.code
             if retry:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from desktopapp.core import state, tasks
+from desktopapp.core import progress, queue_dashboard, state, tasks
 from desktopapp.core.cleanup import sweep_orphans
 from desktopapp.core.db import open_database
 from desktopapp.core.events import EventBus
@@ -177,6 +178,23 @@ class Core:
     def delete_batch(self, batch_id: int) -> dict[str, int]:
         removed = self.review.delete_batch(batch_id)
         self.pipeline.near_duplicates.drop_batch(batch_id)
+        return removed
+
+    def queue_dashboard(self) -> dict[str, Any]:
+        """Batches, workers, throughput, waits and ETAs (core.queue_dashboard)."""
+        return queue_dashboard.dashboard(self.db, self.pipeline.activity, self.settings.workers)
+
+    def queue_batch_photos(self, batch_id: int) -> list[dict[str, Any]]:
+        return queue_dashboard.batch_photos(batch_id)
+
+    def clean_finished(self, older_than_days: float) -> int:
+        """Delete the finished batches created more than `older_than_days` ago."""
+        limit = time.time() - older_than_days * 86400
+        removed = 0
+        for entry in state.list_batches(limit=100_000):
+            if progress.is_final(entry["status"]) and entry["createdAt"] < limit:
+                self.delete_batch(entry["batchId"])
+                removed += 1
         return removed
 
     def search_catalogue(self, text: str, limit: int = 20) -> list[dict[str, Any]]:

@@ -167,7 +167,7 @@ def list_batches(limit: int = 200) -> list[dict[str, Any]]:
         )
         for batch_id, status, count in rows:
             tallies.setdefault(batch_id, {})[status] = count
-    names = _batch_names([batch.id for batch in batches])
+    names = batch_names([batch.id for batch in batches])
     listing = []
     for batch in batches:
         counts = progress.counts_from_statuses(tallies.get(batch.id, {}), bool(batch.paused))
@@ -187,7 +187,7 @@ def list_batches(limit: int = 200) -> list[dict[str, Any]]:
     return listing
 
 
-def _batch_names(batch_ids: list[int]) -> dict[int, str]:
+def batch_names(batch_ids: list[int]) -> dict[int, str]:
     """The names the user gave batches (their newest `batch.rename` still holding)."""
     if not batch_ids:
         return {}

@@ -69,6 +69,12 @@ class ServerApi:
     """batch id → its status; raises queue_control.BatchIsFinal, BatchNotFound."""
     cancel: Callable[[int], int]
     """batch id → photos cancelled; raises queue_control.BatchIsFinal, BatchNotFound."""
+    queue_dashboard: Callable[[], dict[str, Any]]
+    """The queue dashboard: batches, workers, throughput, waits, ETAs."""
+    queue_batch_photos: Callable[[int], list[dict[str, Any]]]
+    """batch id → its photos with attempts, stage times, errors; raises BatchNotFound."""
+    clean_finished: Callable[[float], int]
+    """days → finished batches older than that deleted."""
     move_to_front: Callable[[int], int]
     """batch id → its new priority; raises queue_control.BatchIsFinal, BatchNotFound."""
     search_catalogue: Callable[[str, int], list[dict[str, Any]]]
@@ -99,4 +105,7 @@ class ServerApi:
             resume=core.queue_control.resume,
             cancel=core.queue_control.cancel,
             move_to_front=core.queue_control.move_to_front,
+            queue_dashboard=core.queue_dashboard,
+            queue_batch_photos=core.queue_batch_photos,
+            clean_finished=core.clean_finished,
         )

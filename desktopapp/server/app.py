@@ -26,13 +26,14 @@ from desktopapp.server.context import CONTEXT, ServerContext
 from desktopapp.server.errors import error_middleware
 from desktopapp.server.security import add_security_headers, security_middlewares
 from desktopapp.server.stream.hub import StreamHub
-from desktopapp.server.stream.list_stream import batch_list_stream
+from desktopapp.server.stream.list_stream import batch_list_stream, queue_stream
 from desktopapp.server.stream.stream import JournalPages, stream_handler
 from desktopapp.server.tickets import BrowserTickets
 
 STREAM_ROUTE = "batch-stream"
 LIST_STREAM_ROUTE = "batch-list-stream"
-STREAM_ROUTES = frozenset({STREAM_ROUTE, LIST_STREAM_ROUTE})
+QUEUE_STREAM_ROUTE = "queue-stream"
+STREAM_ROUTES = frozenset({STREAM_ROUTE, LIST_STREAM_ROUTE, QUEUE_STREAM_ROUTE})
 PAGE_ROUTES = frozenset({"page-index", "page-batch"})
 BATCHES_PATH = "/api/batches"
 SESSION_BYTES = 32  # the browser cookie's secret: 256 bits, new for every app
@@ -86,6 +87,7 @@ def create_app(
     app.router.add_get(
         "/api/batches/stream", batch_list_stream, name=LIST_STREAM_ROUTE, allow_head=False
     )
+    app.router.add_get("/api/queue/stream", queue_stream, name=QUEUE_STREAM_ROUTE, allow_head=False)
     app.router.add_post(BATCHES_PATH, routes_api.create_batch)
     app.router.add_get("/api/batches/{batch_id}", routes_api.get_batch)
     app.router.add_post("/api/batches/{batch_id}/retry-failed", routes_api.retry_failed)

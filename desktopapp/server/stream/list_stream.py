@@ -1,4 +1,5 @@
-"""`GET /api/batches/stream`: the batch list, live, for the index page (no polling).
+"""Snapshot streams: the batch list (`GET /api/batches/stream`, the index page) and the
+queue dashboard (`GET /api/queue/stream`), live, without polling.
 
     retry: 1000
     event: batches   data: {"batches": [...]}     (at once, then after each change)
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -28,6 +30,24 @@ MAX_LIST_STREAMS = 32
 
 async def batch_list_stream(request: web.Request) -> web.StreamResponse:
     ctx = context(request)
+    return await snapshot_stream(
+        request, "batches", lambda: json.dumps({"batches": ctx.api.list_batches()})
+    )
+
+
+async def queue_stream(request: web.Request) -> web.StreamResponse:
+    """`queue` events: the dashboard (core.queue_dashboard), after each change."""
+    ctx = context(request)
+    return await snapshot_stream(request, "queue", lambda: json.dumps(ctx.api.queue_dashboard()))
+
+
+async def snapshot_stream(
+    request: web.Request, event: str, read: Callable[[], str]
+) -> web.StreamResponse:
+    """`event` with `read()` (JSON text, on a database thread) at once, then again after
+    each change the bus announces; each with a rising `id:` (a reconnection gets the
+    current state: nothing to replay)."""
+    ctx = context(request)
     if ctx.list_streams >= MAX_LIST_STREAMS:
         raise ApiError(429, "too_many_streams", "Too many live batch lists are open.")
     loop = asyncio.get_running_loop()
@@ -40,7 +60,7 @@ async def batch_list_stream(request: web.Request) -> web.StreamResponse:
         )
         await response.prepare(request)
         async with response:
-            await _serve(ctx, response, news, loop)
+            await _serve(ctx, response, news, loop, event, read)
         return response
     finally:
         unsubscribe()
@@ -52,17 +72,21 @@ async def _serve(
     response: PhotoLotEventStream,
     news: asyncio.Event,
     loop: asyncio.AbstractEventLoop,
+    event: str,
+    read: Callable[[], str],
 ) -> None:
     deadline = loop.time() + ctx.stream.max_duration
     last = b""
+    generation = 0
     await response.send_chunk(encode_retry(ctx.stream.retry_ms))
     try:
         while True:
             news.clear()
-            body = await ctx.run(lambda: json.dumps({"batches": ctx.api.list_batches()}))
-            if body.encode() != last:  # the same list again (e.g. a ping-only change): skip
+            body = await ctx.run(read)
+            if body.encode() != last:  # the same state again: nothing to send
                 last = body.encode()
-                await response.send_chunk(encode_event("batches", body))
+                generation += 1
+                await response.send_chunk(encode_event(event, body, generation))
             await asyncio.sleep(MIN_INTERVAL)  # rate limit between reads, not a poll
             while not news.is_set():
                 now = loop.time()

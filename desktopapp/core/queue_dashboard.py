@@ -1,0 +1,149 @@
+"""The queue as the dashboard shows it: batches, workers, throughput, waits, ETAs.
+
+Computed from the database (photo statuses, `updated_at`, the `timings` the pipeline
+stores) and the workers' activity; the server pushes it on `/api/queue/stream` when the
+bus says something changed. ETA per batch: the photos that will run before its last one
+(its own and those of the batches ahead of it: moved to the front, or older; paused ones
+wait) divided by the rate of the last minute, or of the batch so far when the last minute
+saw fewer than `MIN_RECENT` photos.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from typing import Any
+
+from peewee import SqliteDatabase
+
+from desktopapp.core import progress, state
+from desktopapp.core.activity import Activity
+from desktopapp.core.db import DONE, ERROR, Batch, Photo
+
+RECENT = 60.0  # seconds: "the last minute"
+MIN_RECENT = 5
+FINISHED_SHOWN = 20  # finished batches listed after the unfinished ones
+
+_TALLY_SQL = "SELECT batch_id, status, COUNT(*) FROM photo GROUP BY batch_id, status"
+_RECENT_SQL = (
+    "SELECT batch_id, COUNT(*) FROM photo WHERE status IN (?, ?) AND updated_at >= ?"
+    " GROUP BY batch_id"
+)
+_TIMINGS_SQL = "SELECT timings, updated_at FROM photo WHERE batch_id = ? AND timings IS NOT NULL"
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))
+    return round(ordered[index], 3)
+
+
+def dashboard(
+    db: SqliteDatabase, activity: Activity, workers: int, now: float | None = None
+) -> dict[str, Any]:
+    now = time.time() if now is None else now
+    tallies: dict[int, dict[str, int]] = {}
+    for batch_id, status, count in db.execute_sql(_TALLY_SQL).fetchall():
+        tallies.setdefault(batch_id, {})[status] = count
+    recent: dict[int, int] = dict(
+        db.execute_sql(_RECENT_SQL, (DONE, ERROR, now - RECENT)).fetchall()
+    )
+    batches = list(Batch.select().order_by(Batch.priority.desc(), Batch.created_at, Batch.id))
+    names = state.batch_names([batch.id for batch in batches])
+    rows, finished, own_rates = [], [], []
+    for batch in batches:
+        counts = progress.counts_from_statuses(tallies.get(batch.id, {}), bool(batch.paused))
+        status = progress.batch_status(counts)
+        row = {
+            "batchId": batch.id,
+            "name": names.get(batch.id),
+            "project": batch.project.name,
+            "createdAt": batch.created_at,
+            "status": status,
+            "progress": progress.percent(counts),
+            "counts": counts.as_dict(),
+            "paused": bool(batch.paused),
+            "priority": batch.priority,
+        }
+        times, per_second = _batch_times(db, batch.id, recent.get(batch.id, 0))
+        row.update(times)
+        if progress.is_final(status):
+            row["eta_s"] = None
+            finished.append(row)
+        else:
+            rows.append(row)
+            own_rates.append(per_second)
+    last_minute = sum(recent.values())
+    # photos per second: the last minute's, else the running batches' own so far
+    rate = last_minute / RECENT if last_minute >= MIN_RECENT else max(own_rates, default=0.0)
+    ahead = 0
+    for row in rows:  # in queue order: what runs before this batch's last photo
+        left = row["counts"]["queued"] + row["counts"]["processing"]
+        if not row["paused"]:
+            ahead += left
+        row["eta_s"] = None if row["paused"] or not rate else round(ahead / rate, 1)
+    finished.sort(key=lambda row: row["createdAt"], reverse=True)
+    return {
+        "generatedAt": now,
+        "batches": rows + finished[:FINISHED_SHOWN],
+        "workers": {"count": workers, "busy": activity.workers()},
+        "throughput": {
+            "lastMinute": last_minute,  # photos finished in the last 60 s
+            "perSecond": round(rate, 3) if rate else None,
+        },
+    }
+
+
+def _batch_times(db: SqliteDatabase, batch_id: int, recent: int) -> tuple[dict[str, Any], float]:
+    """The batch's throughput, waits and processing times; and its own photos per second."""
+    waits, runs, starts, finishes = [], [], [], []
+    for raw, finished_at in db.execute_sql(_TIMINGS_SQL, (batch_id,)).fetchall():
+        timings = json.loads(raw)
+        waits.append(float(timings.get("wait", 0.0)))
+        runs.append(float(timings.get("total", 0.0)))
+        starts.append(finished_at - runs[-1])
+        finishes.append(finished_at)
+    span = max(finishes) - min(starts) if finishes else 0.0
+    per_second = len(finishes) / span if span > 0 else 0.0
+    times = {
+        "throughput": {
+            "lastMinute": recent,
+            "perMinute": round(60.0 * per_second, 1) if per_second else None,
+        },
+        "wait": {"p50": percentile(waits, 0.5), "p95": percentile(waits, 0.95)},
+        "processing": {"p50": percentile(runs, 0.5), "p95": percentile(runs, 0.95)},
+    }
+    return times, per_second
+
+
+def batch_photos(batch_id: int) -> list[dict[str, Any]]:
+    """A batch's photos for the dashboard: status, attempts, stage times, error."""
+    state.get_batch(batch_id)
+    query = (
+        Photo.select(
+            Photo.id,
+            Photo.file_name,
+            Photo.status,
+            Photo.attempts,
+            Photo.timings,
+            Photo.error_code,
+            Photo.error_message,
+        )
+        .where(Photo.batch == batch_id)
+        .order_by(Photo.position)
+    )
+    return [
+        {
+            "id": photo.id,
+            "fileName": photo.file_name,
+            "status": photo.status,
+            "attempts": photo.attempts,
+            "timings": photo.timings,
+            "errorCode": photo.error_code,
+            "errorMessage": photo.error_message,
+        }
+        for photo in query
+    ]
