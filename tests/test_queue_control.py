@@ -177,3 +177,24 @@ def test_queued_priorities_survive_a_restart(tmp_path):
         assert max(started_second) < min(started_first)
     finally:
         assert core.stop(timeout=30)
+
+
+def test_a_paused_batch_moved_to_the_front_keeps_its_place_when_resumed(tmp_path):
+    core = names_core(tmp_path / "data", workers=1)
+    try:
+        first = core.create_batch([photos(tmp_path / "a", 25)]).batch_id
+        second = core.create_batch([photos(tmp_path / "b", 10, seed=100)]).batch_id
+        core.queue_control.pause(second)
+        core.queue_control.move_to_front(second)  # paused: nothing queued yet
+        core.queue_control.resume(second)  # queued again, with its priority
+        (resumed,) = [e for e in events(second) if e.type == "batch.resumed"]
+        wait_until_final(core, first)
+        wait_until_final(core, second)
+        started_second = [e.id for e in events(second) if e.type == "photo.processing"]
+        started_first_after = [
+            e.id for e in events(first) if e.type == "photo.processing" and e.id > resumed.id
+        ]
+        assert len(started_second) == 10 and started_first_after
+        assert max(started_second) < min(started_first_after)
+    finally:
+        assert core.stop(timeout=30)

@@ -48,6 +48,8 @@ class QueueControl:
             if batch.paused:
                 Batch.update(paused=0).where(Batch.id == batch_id).execute()
                 tx.record_progress(batch_id, "batch.resumed", [])
+                if batch.priority > 0:  # moved to the front while paused: its place now
+                    self._queue_waiting(tx, batch_id, batch.priority)
         requeue_lost(self._db, self._bus, self._queue, batch_id)
         return progress.batch_status(state.batch_counts(batch_id))
 
@@ -77,19 +79,24 @@ class QueueControl:
             top = Batch.select(fn.MAX(Batch.priority)).scalar() or 0
             priority = top + 1
             Batch.update(priority=priority).where(Batch.id == batch_id).execute()
-            waiting = [
-                photo_id
-                for (photo_id,) in Photo.select(Photo.id)
-                .where((Photo.batch == batch_id) & (Photo.status == PENDING))
-                .order_by(Photo.position)
-                .tuples()
-            ]
-            paused = Batch.get_by_id(batch_id).paused
-            if waiting and not paused:
-                self._queue.enqueue_many(waiting, tx, priority=priority)
-                tx.after_commit(self._queue.wake)
+            if not Batch.get_by_id(batch_id).paused:  # a paused one: at its resume
+                self._queue_waiting(tx, batch_id, priority)
             tx.record_progress(batch_id, "batch.priority", [])
         return priority
+
+    def _queue_waiting(self, tx: WriteTransaction, batch_id: int, priority: int) -> None:
+        """Queue the batch's waiting photos again with `priority` (their older tasks, if
+        any, will find them claimed and do nothing)."""
+        waiting = [
+            photo_id
+            for (photo_id,) in Photo.select(Photo.id)
+            .where((Photo.batch == batch_id) & (Photo.status == PENDING))
+            .order_by(Photo.position)
+            .tuples()
+        ]
+        if waiting:
+            self._queue.enqueue_many(waiting, tx, priority=priority)
+            tx.after_commit(self._queue.wake)
 
     def _unfinished(self, batch_id: int, doing: str) -> Batch:
         batch = state.get_batch(batch_id)

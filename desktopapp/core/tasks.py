@@ -275,16 +275,28 @@ def recover(db: SqliteDatabase, bus: EventBus | None, queue: PhotoQueue) -> int:
         for batch_id, photos in by_batch.items():
             tx.record_progress(batch_id, "photo.requeued", photos)
         pending = list(  # a paused batch's photos wait for its resume, without a task
-            Photo.select(Photo.id)
+            Photo.select(Photo.id, Batch.priority)
             .join(Batch)
             .where((Photo.status == PENDING) & (Batch.paused == 0))
             .order_by(Batch.priority.desc(), Photo.id)
             .tuples()
         )
-        queue.enqueue_many([photo_id for (photo_id,) in pending], tx)
+        _enqueue_by_priority(queue, tx, pending)
     if interrupted:
         log.info("re-queued %d interrupted photo(s)", len(interrupted))
     return len(pending)
+
+
+def _enqueue_by_priority(
+    queue: PhotoQueue, tx: WriteTransaction, photos: list[tuple[int, int]]
+) -> None:
+    """Queue (photo id, its batch's priority) pairs: a batch moved to the front keeps its
+    place when its photos are queued again (a restart, a resume)."""
+    by_priority: dict[int, list[int]] = {}
+    for photo_id, priority in photos:
+        by_priority.setdefault(priority, []).append(photo_id)
+    for priority, photo_ids in sorted(by_priority.items(), reverse=True):
+        queue.enqueue_many(photo_ids, tx, priority=priority)
 
 
 def requeue_lost(
@@ -313,7 +325,15 @@ def requeue_lost(
         for changed_batch, photos in by_batch.items():
             tx.record_progress(changed_batch, "photo.requeued", photos)
         if lost:
-            queue.enqueue_many([photo.id for photo in lost], tx)
+            priorities = {
+                batch_id: priority
+                for batch_id, priority in Batch.select(Batch.id, Batch.priority)
+                .where(Batch.id.in_({photo.batch_id for photo in lost}))
+                .tuples()
+            }
+            _enqueue_by_priority(
+                queue, tx, [(photo.id, priorities.get(photo.batch_id, 0)) for photo in lost]
+            )
             tx.after_commit(queue.wake)
     if lost:
         log.info("queued again %d photo(s) that had lost their task", len(lost))
