@@ -34,7 +34,7 @@ STREAM_ROUTE = "batch-stream"
 LIST_STREAM_ROUTE = "batch-list-stream"
 QUEUE_STREAM_ROUTE = "queue-stream"
 STREAM_ROUTES = frozenset({STREAM_ROUTE, LIST_STREAM_ROUTE, QUEUE_STREAM_ROUTE})
-PAGE_ROUTES = frozenset({"page-index", "page-batch"})
+PAGE_ROUTES = frozenset({"page-index", "page-batch", "page-queue"})
 BATCHES_PATH = "/api/batches"
 SESSION_BYTES = 32  # the browser cookie's secret: 256 bits, new for every app
 
@@ -103,6 +103,7 @@ def create_app(
     routes_queue.add_routes(app)
     app.router.add_get("/", pages.index_page, name="page-index")
     app.router.add_get("/batches/{batch_id}", pages.batch_page, name="page-batch")
+    app.router.add_get("/queue", pages.queue_page, name="page-queue")
     app.router.add_get("/static/{path:.+}", pages.static_file)
     return app
 

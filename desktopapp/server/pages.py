@@ -1,4 +1,5 @@
-"""The web pages: `/` → index.html, `/batches/{id}` → batch.html, `/static/…` → assets.
+"""The web pages: `/` → index.html, `/batches/{id}` → batch.html, `/queue` → queue.html,
+`/static/…` → assets.
 
 `/static/i18n.js` is the words of the page (and of the window and the PDF report):
 `resources/i18n/strings.json` as a script, loaded before common.js (`platform.i18n.script`).
@@ -38,7 +39,8 @@ CONTENT_TYPES = {
 }
 STATIC_CACHE = "no-cache"  # revalidate: assets change when PhotoLot is updated
 
-PAGE_PATH = re.compile(r"/(?:batches/[1-9][0-9]{0,18})?")  # the routes `index_page`, `batch_page`
+# the routes `index_page`, `batch_page`, `queue_page`
+PAGE_PATH = re.compile(r"/(?:batches/[1-9][0-9]{0,18}|queue)?")
 _PARAM = r"[A-Za-z0-9_.~%-]+(?:=[A-Za-z0-9_.~%-]*)?"
 PAGE_QUERY = re.compile(rf"{_PARAM}(?:&{_PARAM})*")
 MAX_PAGE_TARGET = 1024
@@ -47,7 +49,7 @@ MAX_PAGE_TARGET = 1024
 def page_target(text: object) -> str | None:
     """`text` when it is one of our pages, as a local URL, else None.
 
-    "/", "/batches/12", optionally with a plain query ("?lang=fr&debug=1"). Never a
+    "/", "/batches/12", "/queue", optionally with a plain query ("?lang=fr&debug=1"). Never a
     scheme, a host, "//", a fragment or a `token` parameter: a link made from it can
     only lead to one of our own pages.
     """
@@ -106,6 +108,10 @@ async def index_page(request: web.Request) -> web.StreamResponse:
 async def batch_page(request: web.Request) -> web.StreamResponse:
     parse_id(request.match_info["batch_id"])  # any valid id: the page reads it from the URL
     return await _serve(request, "batch.html", None)
+
+
+async def queue_page(request: web.Request) -> web.StreamResponse:
+    return await _serve(request, "queue.html", None)
 
 
 async def static_file(request: web.Request) -> web.StreamResponse:

@@ -60,8 +60,19 @@
       queued: $("count-queued"),
       processing: $("count-processing"),
       completed: $("count-completed"),
-      failed: $("count-failed")
+      failed: $("count-failed"),
+      cancelled: $("count-cancelled")
     },
+    counters: $("counters"),
+    counterCancelled: $("counter-cancelled"),
+    pauseBatch: $("pause-batch"),
+    resumeBatch: $("resume-batch"),
+    cancelBatch: $("cancel-batch"),
+    cancelDialog: $("cancel-dialog"),
+    cancelTitle: $("cancel-title"),
+    cancelText: $("cancel-text"),
+    cancelBack: $("cancel-back"),
+    cancelConfirm: $("cancel-confirm"),
     conn: $("conn"),
     connText: $("conn-text"),
     connRetry: $("conn-retry"),
@@ -149,6 +160,7 @@
   var rowPrototype = buildRowPrototype();
   var debugLog = { pending: [], count: 0, bytes: 0, previousId: "" };
   var retryBusy = false;
+  var queueBusy = ""; // the queue action in flight: pause | resume | cancel
 
   function schedule() {
     if (!frame) frame = window.requestAnimationFrame(render);
@@ -454,6 +466,52 @@
       });
   }
 
+  /** Pause / Resume / Cancel: shown while the batch is not final (Pause or Resume, by
+   * whether it is paused), disabled while one of them is on its way. */
+  function renderQueueButtons(status) {
+    var known = state.hasSnapshot && status !== "UNKNOWN";
+    var open = known && !BS.isFinal(status);
+    var paused = status === "PAUSED";
+    ui.pauseBatch.hidden = !open || paused;
+    ui.resumeBatch.hidden = !open || !paused;
+    ui.cancelBatch.hidden = !open;
+    ui.pauseBatch.disabled = ui.resumeBatch.disabled = ui.cancelBatch.disabled = !!queueBusy;
+  }
+
+  function queueAction(action) {
+    if (queueBusy) return;
+    queueBusy = action;
+    dirty.head = true;
+    schedule();
+    showActionMessage("", false);
+    var label = (state.review && state.review.name) || t("batch.docTitle", { id: batchId });
+    PL.fetchJson("/api/batches/" + encodeURIComponent(batchId) + "/" + action, { method: "POST" })
+      .then(function (body) {
+        var text =
+          action === "cancel"
+            ? t("queue.done.cancel", { name: label, n: PL.number(body.cancelled || 0) })
+            : t("queue.done." + action, { name: label });
+        showActionMessage(text, false);
+        delivered(); // its event comes on the stream (reopened if it had ended)
+      })
+      .catch(function (err) {
+        showActionMessage(t("queue.error.action", { message: err.message }), true);
+      })
+      .then(function () {
+        queueBusy = "";
+        dirty.head = true;
+        schedule();
+      });
+  }
+
+  function askCancel() {
+    var label = (state.review && state.review.name) || t("batch.docTitle", { id: batchId });
+    setText(ui.cancelTitle, t("queue.confirm.cancelTitle", { name: label }));
+    setText(ui.cancelText, t("queue.confirm.cancelText", { n: PL.number(state.counts.queued) }));
+    ui.cancelDialog.showModal();
+    ui.cancelBack.focus(); // the safe choice first
+  }
+
   // Failures the same file gives again, whatever the retries (PERMANENT_ERRORS in
   // desktopapp/core/tasks.py): the server does not retry those photos.
   var PERMANENT_ERRORS = { not_an_image: true, unsupported: true, empty_file: true, too_large: true, too_small: true };
@@ -539,6 +597,11 @@
     setText(ui.counts.processing, PL.number(counts.processing));
     setText(ui.counts.completed, PL.number(counts.completed));
     setText(ui.counts.failed, PL.number(counts.failed));
+    var cancelled = counts.cancelled || 0; // present only when some photos were cancelled
+    setText(ui.counts.cancelled, PL.number(cancelled));
+    ui.counterCancelled.hidden = !cancelled;
+    ui.counters.classList.toggle("has-cancelled", cancelled > 0);
+    renderQueueButtons(status);
     ui.retryFailed.hidden = !(counts.failed > 0 || retryBusy);
     if (!retryBusy) {
       // every failure permanent (not a picture, unsupported…): a retry would change nothing
@@ -1323,6 +1386,21 @@
       connect();
     });
     ui.retryFailed.addEventListener("click", retryFailed);
+    ui.pauseBatch.addEventListener("click", function () {
+      queueAction("pause");
+    });
+    ui.resumeBatch.addEventListener("click", function () {
+      queueAction("resume");
+    });
+    ui.cancelBatch.addEventListener("click", askCancel);
+    ui.cancelBack.addEventListener("click", function () {
+      ui.cancelDialog.close();
+      ui.cancelBatch.focus();
+    });
+    ui.cancelConfirm.addEventListener("click", function () {
+      ui.cancelDialog.close();
+      queueAction("cancel");
+    });
     ui.roomsTable.addEventListener("click", function (e) {
       var button = e.target.closest("button.room-toggle");
       if (button) toggleRoom(button);

@@ -304,6 +304,7 @@
     var meta = [PL.dateTime(batch.createdAt), t("n.photos", { n: counts.total || 0 })];
     if (counts.completed) meta.push(t("n.done", { n: counts.completed }));
     if (counts.failed) meta.push(t("n.failed", { n: counts.failed }));
+    if (counts.cancelled) meta.push(t("n.cancelled", { n: counts.cancelled }));
     var pending = (counts.queued || 0) + (counts.processing || 0);
     if (pending) meta.push(t("n.pending", { n: pending }));
     link.appendChild(PL.el("span", "batch-meta", meta.filter(Boolean).join(" · ")));

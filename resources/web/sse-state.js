@@ -41,7 +41,10 @@
       var value = Number(counts && counts[key]);
       out[key] = isFinite(value) && value > 0 ? Math.floor(value) : 0;
     });
-    if (!out.total) out.total = out.queued + out.processing + out.completed + out.failed;
+    // "cancelled" only when some are (as the server sends it)
+    var cancelled = Number(counts && counts.cancelled);
+    if (isFinite(cancelled) && cancelled > 0) out.cancelled = Math.floor(cancelled);
+    if (!out.total) out.total = out.queued + out.processing + out.completed + out.failed + (out.cancelled || 0);
     return out;
   }
 
