@@ -380,6 +380,8 @@ def test_the_batch_pages_pause_resume_and_cancel_buttons(
     expect(resume).to_be_enabled()
     expect(page.locator("#action-message")).to_have_text(f"Lot #{batch_id} {PAUSED_FR}")
     assert live.core.snapshot(batch_id)["paused"] is True
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#main .batch-head").screenshot(path=str(ARTIFACTS / "batch-page-paused.png"))
 
     resume.click()
     expect(badge).to_have_text("EN ATTENTE")  # the workers are stopped: queued again
@@ -414,6 +416,7 @@ def test_the_batch_pages_pause_resume_and_cancel_buttons(
     )
     snap = live.core.snapshot(batch_id)
     assert snap["status"] == "CANCELLED" and snap["counts"]["cancelled"] == 6
+    page.locator("#main .batch-head").screenshot(path=str(ARTIFACTS / "batch-page-cancelled.png"))
 
     # the start page links to the queue and counts the cancelled photos
     page.goto(f"http://127.0.0.1:{live.port}/")
