@@ -163,6 +163,8 @@ class FakeOrigin:
             return self._file(route, "index.html")
         if request.method == "GET" and re.fullmatch(r"/batches/\d+", path):
             return self._file(route, "batch.html")
+        if request.method == "GET" and path == "/queue":
+            return self._file(route, "queue.html")
         if request.method == "GET" and path.startswith("/static/"):
             return self._file(route, path.removeprefix("/static/"))
         handler = self.api.get((request.method, path))

@@ -18,6 +18,7 @@ No sleeps: Playwright's auto-waiting assertions and qtbot.waitUntil.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -29,7 +30,16 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser_helpers import ARTIFACTS, CHROMIUM, collect_console_errors, launch_chromium
+from tests.browser_helpers import (
+    ARTIFACTS,
+    CHROMIUM,
+    FakeOrigin,
+    collect_console_errors,
+    json_reply,
+    launch_chromium,
+    sse,
+    stream_reply,
+)
 from tests.conftest import REPO, wait_until_final
 from tests.helpers import make_photo
 
@@ -587,3 +597,140 @@ def test_the_queue_page_is_a_page_links_may_lead_to() -> None:
     assert page_target("/queue?lang=fr") == "/queue?lang=fr"
     assert page_target("/queue/1") is None and page_target("/queues") is None
     assert page_target("/queue?token=x") is None
+
+
+# ---- client logic against scripted answers (FakeOrigin, Playwright's clock) -------------------
+
+
+def queue_event(*batches: dict[str, Any], busy: list[dict[str, Any]] | None = None) -> str:
+    return sse(
+        "queue",
+        {
+            "generatedAt": 1764441000.0,
+            "batches": list(batches),
+            "workers": {"count": 2, "busy": busy or []},
+            "throughput": {"lastMinute": 0, "perSecond": None},
+        },
+    )
+
+
+def queue_batch(batch_id: int, status: str = "PROCESSING", **extra: Any) -> dict[str, Any]:
+    row = {
+        "batchId": batch_id,
+        "name": None,
+        "project": "Default",
+        "createdAt": 1764441000.0,
+        "status": status,
+        "progress": 50,
+        "counts": {"queued": 1, "processing": 0, "completed": 1, "failed": 0, "total": 2},
+        "paused": status == "PAUSED",
+        "priority": 0,
+        "throughput": {"lastMinute": 1, "perMinute": 2.5},
+        "wait": {"p50": 0.2, "p95": 0.4},
+        "processing": {"p50": 1.5, "p95": 2.5},
+        "eta_s": 150,
+    }
+    row.update(extra)
+    return row
+
+
+def test_a_dropped_queue_stream_is_reopened_and_a_lost_one_offers_reload(browser: Any) -> None:
+    page = new_page(browser, "en-US")
+    page.clock.install()  # the backoff timers run on Playwright's clock
+    site = FakeOrigin(page)
+    answers = [
+        [queue_event(queue_batch(1))],
+        [queue_event(queue_batch(1, "PAUSED", name="<b>Smith</b>", eta_s=None))],
+    ]
+
+    def stream(route: Any, request: Any) -> None:
+        if answers:
+            stream_reply(route, *answers.pop(0))  # the events, then the connection drops
+        else:
+            route.abort("connectionrefused")
+
+    site.api[("GET", "/api/queue/stream")] = stream
+    site.api[("GET", "/api/queue")] = lambda route, request: json_reply(
+        route, 500, {"error": {"code": "server_error", "message": "no"}}
+    )
+    page.goto(site.url("/queue"))
+    row = qrow(page, 1)
+    expect(row.locator(".badge")).to_have_text("PROCESSING")
+    expect(row.locator(".qbatch-eta")).to_have_text("Done in ≈ 2 min 30 s")
+    expect(row.locator('.qstat[data-kind="wait"] dd')).to_have_text("200 ms / 400 ms")
+    expect(row.locator('.qstat[data-kind="processing"] dd')).to_have_text("1.5 s / 2.5 s")
+    expect(row.locator('.qstat[data-kind="average"] dd')).to_have_text("2.5 photos/min")
+    conn = page.locator("#queue-conn")
+    expect(conn).to_have_attribute("data-state", "reconnecting")
+    page.clock.run_for(1_500)  # the first delay: 1 s ± 20 %
+    expect(row.locator(".badge")).to_have_text("PAUSED")
+    expect(row.locator(".qbatch-name")).to_have_text("<b>Smith</b>")  # text, never markup
+    expect(row.locator(".qbatch-eta")).to_have_text("Paused")
+    for _ in range(20):  # refused from now on: five reconnections with backoff, then stop
+        if conn.get_attribute("data-state") == "offline":
+            break
+        page.clock.run_for(31_000)
+    expect(conn).to_have_attribute("data-state", "offline")
+    expect(conn).to_have_text("Live updates stopped")
+    reload = page.get_by_role("button", name="Reload")
+    expect(reload).to_be_visible()
+    expect(row.locator(".badge")).to_have_text("PAUSED")  # the last state stays
+
+    def stream_requests() -> int:
+        return len([u for u in site.requests if urlparse(u).path == "/api/queue/stream"])
+
+    for _ in range(100):  # each round trip lets Playwright hand over the routed requests
+        if stream_requests() >= 7:
+            break
+        page.evaluate("0")
+    assert stream_requests() == 7  # two that worked, then the first failure and five more
+    page.clock.run_for(120_000)
+    assert stream_requests() == 7  # no polling once it gave up
+
+    answers.append([queue_event(queue_batch(1, "COMPLETED", eta_s=None))])
+    reload.click()
+    expect(row.locator(".badge")).to_have_text("COMPLETED")
+    expect(reload).to_be_hidden()
+    page.context.close()
+
+
+def test_a_first_queue_connection_that_fails_reads_the_queue_once(browser: Any) -> None:
+    page = new_page(browser, "fr-FR")
+    page.clock.install()
+    site = FakeOrigin(page)
+    answers: list[Any] = [None, [queue_event(queue_batch(5), queue_batch(4, "QUEUED"))]]
+
+    def stream(route: Any, request: Any) -> None:
+        answer = answers.pop(0) if answers else None
+        if answer is None:
+            route.abort("connectionrefused")
+        else:
+            stream_reply(route, *answer)
+
+    site.api[("GET", "/api/queue/stream")] = stream
+    body = json.loads(queue_event(queue_batch(4, "QUEUED")).split("data: ", 1)[1])
+    site.api[("GET", "/api/queue")] = lambda route, request: json_reply(route, 200, body)
+    page.goto(site.url("/queue"))
+    expect(qrow(page, 4).locator(".badge")).to_have_text("EN ATTENTE")
+    expect(page.locator("#queue-conn")).to_have_attribute("data-state", "reconnecting")
+    page.clock.run_for(1_300)
+    expect(page.locator("#queue-list > li.qbatch")).to_have_count(2)
+    paths = [urlparse(url).path for url in site.requests]
+    assert paths.count("/api/queue") == 1 and paths.count("/api/queue/stream") >= 2, paths
+    page.context.close()
+
+
+def test_a_signed_out_queue_page_says_so_without_reconnecting(browser: Any) -> None:
+    page = new_page(browser, "en-US")
+    page.clock.install()
+    site = FakeOrigin(page)
+    refused = {"error": {"code": "unauthorized", "message": "Sign in again."}}
+    site.api[("GET", "/api/queue/stream")] = lambda route, request: json_reply(route, 401, refused)
+    site.api[("GET", "/api/queue")] = lambda route, request: json_reply(route, 401, refused)
+    page.goto(site.url("/queue"))
+    expect(page.locator("#queue-status")).to_have_text("Could not read the queue: Sign in again.")
+    expect(page.locator("#queue-conn")).to_have_attribute("data-state", "offline")
+    page.clock.run_for(120_000)
+    paths = [urlparse(url).path for url in site.requests]
+    assert paths.count("/api/queue/stream") == 1, paths
+    page.context.close()
