@@ -11,6 +11,9 @@
     api.correct(12, "room.rename", {"room": {...}, "name": "Salon"}, callback)
     api.undo(12, callback); api.redo(12, callback); api.delete_batch(12, callback)
     api.catalogue("chai", callback)   # result.data["items"]: the catalogue's matches
+    api.pause(12, cb); api.resume(12, cb); api.cancel(12, cb); api.move_to_front(12, cb)
+    api.queue(cb)                     # the dashboard; api.queue_batch_photos(12, cb)
+    api.clean_queue(30, cb)           # finished batches older than 30 days: {"deleted": n}
 
 Every call returns at once; the callback runs later on the GUI thread with an
 `ApiResult`. Nothing here blocks, and nothing touches the database.
@@ -145,6 +148,43 @@ class ApiClient(QObject):
         """Catalogue items whose French or English name matches `query` ("" lists all)."""
         path = f"/api/catalogue?q={quote(query[:100])}&limit={int(limit)}"
         return self._send("GET", path, "catalogue", callback)
+
+    # -- the queue: pause, resume, cancel, move to the front, the dashboard -------------
+    def pause(self, batch_id: int, callback: Callback | None = None) -> QNetworkReply:
+        """{"status": "PAUSED"} (again: the same); a finished batch: 409 batch_final."""
+        return self._send("POST", f"/api/batches/{int(batch_id)}/pause", "pause", callback, {})
+
+    def resume(self, batch_id: int, callback: Callback | None = None) -> QNetworkReply:
+        """{"status": "PROCESSING" | "QUEUED"}; a finished batch: 409 batch_final."""
+        return self._send("POST", f"/api/batches/{int(batch_id)}/resume", "resume", callback, {})
+
+    def cancel(self, batch_id: int, callback: Callback | None = None) -> QNetworkReply:
+        """{"cancelled": n}: its queued photos CANCELLED, the batch final (again: 0)."""
+        return self._send("POST", f"/api/batches/{int(batch_id)}/cancel", "cancel", callback, {})
+
+    def move_to_front(self, batch_id: int, callback: Callback | None = None) -> QNetworkReply:
+        """{"priority": n}: its queued photos go before the other batches' ones."""
+        return self._send("POST", f"/api/batches/{int(batch_id)}/front", "front", callback, {})
+
+    def queue(self, callback: Callback | None = None) -> QNetworkReply:
+        """The dashboard once (the panel follows `/api/queue/stream` instead)."""
+        return self._send("GET", "/api/queue", "queue", callback)
+
+    def queue_batch_photos(self, batch_id: int, callback: Callback | None = None) -> QNetworkReply:
+        """{"batchId", "photos": [{"id", "fileName", "status", "attempts", "timings",
+        "errorCode", "errorMessage"}]}: each photo's stage times and error."""
+        path = f"/api/queue/batches/{int(batch_id)}"
+        return self._send("GET", path, "queue_batch_photos", callback)
+
+    def clean_queue(
+        self, older_than_days: float, callback: Callback | None = None
+    ) -> QNetworkReply:
+        """Delete the finished batches created more than `older_than_days` ago: {"deleted": n}."""
+        body = {"olderThanDays": older_than_days}
+        return self._send("POST", "/api/queue/clean", "clean_queue", callback, body)
+
+    def queue_stream_url(self) -> str:
+        return f"{self.base_url}/api/queue/stream"
 
     def stream_url(self, batch_id: int) -> str:
         return f"{self.base_url}/api/batches/{int(batch_id)}/stream"

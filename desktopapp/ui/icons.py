@@ -52,6 +52,14 @@ _PATHS = {
     "plus": '<path d="M12 5v14M5 12h14"/>',
     "more": '<circle cx="5" cy="12" r="1"/><circle cx="12" cy="12" r="1"/>'
     '<circle cx="19" cy="12" r="1"/>',
+    "pause": '<rect x="6.5" y="5" width="3.5" height="14" rx="1"/>'
+    '<rect x="14" y="5" width="3.5" height="14" rx="1"/>',
+    "play": '<path d="M8 5.5v13l10.5-6.5z"/>',
+    "stop": '<circle cx="12" cy="12" r="9"/><path d="M9 9h6v6H9z"/>',
+    "front": '<path d="M5 4.5h14"/><path d="M12 20V9"/><path d="M7.5 13.5L12 9l4.5 4.5"/>',
+    "queue": '<path d="M4 6h16M4 12h16M4 18h10"/><path d="M17.5 16v4l3-2z"/>',
+    "clean": '<path d="M5 7h14"/><path d="M9.5 7V4.5h5V7"/><path d="M6.5 7l1 12.5h9l1-12.5"/>'
+    '<path d="M10.5 11v5M13.5 11v5"/>',
 }
 
 

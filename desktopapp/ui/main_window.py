@@ -35,6 +35,7 @@ from desktopapp.ui.i18n import Translator, install_qt_translations
 from desktopapp.ui.icons import app_icon, refresh_icons
 from desktopapp.ui.notifier import Banner, BannerSlot, Notifier
 from desktopapp.ui.progress_widget import BatchProgressWidget
+from desktopapp.ui.queue_panel import QueueEntry
 from desktopapp.ui.samples import install_sample_offer
 from desktopapp.ui.screen_fit import fit_window, fits
 from desktopapp.ui.services import DesktopServices
@@ -170,6 +171,7 @@ class MainWindow(QMainWindow):
             self.addAction(action)
             self.actions_by_shortcut[action.shortcut().toString()] = action
         self.app_menus = AppMenus(self, menu)  # File → Settings…, Help → About
+        self.queue_entry = QueueEntry(self, menu)  # File → Queue… (Ctrl+J)
 
     def _restore(self) -> None:
         geometry = self.settings.geometry
@@ -412,6 +414,7 @@ class MainWindow(QMainWindow):
             self.settings.last_batch = self.monitor.current
         self.settings.sync()
         self.duplicates.close()
+        self.queue_entry.close()
         self.progress.shutdown()
         self.monitor.close_all()
         self.thumbnails.close()

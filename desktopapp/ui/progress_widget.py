@@ -4,7 +4,8 @@
     │ Lot #12 · Projet Default                                2/3 photos │
     │ ██████████████████████░░░░░░░░░░                                    │
     │ [ 0 En attente ] [ 1 En cours ] [ 2 Réussies ] [ 0 Échouées ]       │
-    │ ● Temps réel actif · mis à jour 14:02:11  [Relancer] [Navigateur] [CSV] [PDF] │
+    │ ● Temps réel actif · mis à jour 14:02:11   [Pause] [En tête de file] [Annuler…] │
+    │                                      [Relancer] [Navigateur] [CSV] [PDF] │
     └─────────────────────────────────────────────────────────────────────┘
     ┌ Inventaire: totals, rooms and their items (live while the batch runs) ┐
     ├╌╌╌ (a splitter) ╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌╌┤
@@ -88,6 +89,7 @@ from desktopapp.ui.photo_delegate import PhotoDelegate, SpinnerAnimator, Spinner
 from desktopapp.ui.photo_model import PhotoListModel
 from desktopapp.ui.photo_viewer import PhotoViewer, PreviewLoader
 from desktopapp.ui.plain_text import plain_tip
+from desktopapp.ui.queue_actions import QueueActions, QueueButtons
 from desktopapp.ui.review_actions import ReviewActions, room_ref
 from desktopapp.ui.services import DesktopServices
 from desktopapp.ui.sse_client import Connection, SseClient
@@ -228,7 +230,16 @@ class BatchProgressWidget(QWidget):
         # on one line with it, the French labels made the panel wider than the window
         self.live = LiveIndicator(tr, header)
         self.live.retryRequested.connect(self.retry_connection)
-        box.addWidget(self.live)
+        # the queue's controls for this batch (pause / resume, to the front, cancel…)
+        # share the connection's line: they hide once the batch is final
+        live_row = QHBoxLayout()
+        live_row.setSpacing(8)
+        live_row.addWidget(self.live, 1)
+        self.queue_actions = QueueActions(self._api, tr, self)
+        self.queue_actions.message.connect(self.message)
+        self.queue_buttons = QueueButtons(self.queue_actions, tr, header)
+        live_row.addWidget(self.queue_buttons, 0, Qt.AlignmentFlag.AlignVCenter)
+        box.addLayout(live_row)
         bottom = QHBoxLayout()
         bottom.setSpacing(8)
         bottom.addStretch(1)
@@ -491,6 +502,12 @@ class BatchProgressWidget(QWidget):
         self.browser_button.setEnabled(has_batch)
         self.export_button.setEnabled(has_batch and state is not None and state.has_snapshot)
         self.export_pdf_button.setEnabled(self.export_button.isEnabled())
+        self.queue_buttons.set_batch(
+            client.batch_id if client is not None else None,
+            status,
+            name or tr("batch.name", id=client.batch_id) if client is not None else "",
+            int(counts.get("queued", 0)),
+        )
         self._render_review()
 
     def _retryable(self) -> bool | None:
