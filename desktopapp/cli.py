@@ -40,7 +40,8 @@ def _common(parser: argparse.ArgumentParser, subcommand: bool = False) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", default=default, help="log more")
 
 
-COMMANDS = ("process", "smoke")
+COMMANDS = ("process", "smoke", "queue")
+QUEUE_ACTIONS = ("pause", "resume", "cancel", "front")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,6 +112,16 @@ def build_command_parser() -> argparse.ArgumentParser:
         help="its access token (other users can read it in the process list: "
         "prefer --token-file or PHOTOLOT_TOKEN)",
     )
+    queue = commands.add_parser(
+        "queue",
+        help="the queue: batches in order, ETAs, workers (--watch: live); "
+        "or pause|resume|cancel|front BATCH_ID",
+    )
+    _common(queue, subcommand=True)
+    queue.add_argument("action", nargs="?", choices=QUEUE_ACTIONS, help="what to do to a batch")
+    queue.add_argument("batch_id", nargs="?", type=int, metavar="BATCH_ID")
+    queue.add_argument("--watch", action="store_true", help="redraw on each change until Ctrl-C")
+    queue.add_argument("--lang", choices=("fr", "en"), default=None, help="status names' language")
     return parser
 
 
@@ -261,6 +272,14 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if args.url and not token:
             parser.error("--url needs the token: --token-file FILE or PHOTOLOT_TOKEN")
         return smoke_main(args.url, token, settings)
+    if args.command == "queue":
+        from desktopapp.commands.queue import run_queue
+
+        if (args.action is None) != (args.batch_id is None) or (args.watch and args.action):
+            parser.error("queue: either --watch, or an action and a BATCH_ID (queue pause 3)")
+        return run_queue(
+            settings, args.action, args.batch_id, args.watch, lang or system_language()
+        )
     if args.self_test:
         from desktopapp.commands.self_test import run_self_test
 

@@ -3,6 +3,7 @@
     client = RemoteClient.for_data_dir(paths)     # None when nothing runs there
     created = client.request("POST", "/api/batches", {"paths": [...]})
     for event in client.stream(batch_id): ...
+    for event in client.stream_events("/api/queue/stream"): ...
 
 The running app (window or --headless) writes its URL to the data dir's runtime file;
 the install token is read from `<data-dir>/token`, never taken from the command line.
@@ -75,12 +76,19 @@ class RemoteClient:
             raise RemoteError(message, exc.code, code, f"GET {path}") from exc
 
     def stream(self, batch_id: int) -> Iterator[SseEvent]:
+        return self.stream_events(f"/api/batches/{batch_id}/stream")
+
+    def stream_events(self, path: str) -> Iterator[SseEvent]:
+        """The events of the SSE stream at `path` (e.g. /api/queue/stream) until it ends."""
         headers = {**self.headers, "Accept": "text/event-stream"}
-        req = urllib.request.Request(
-            f"{self.base_url}/api/batches/{batch_id}/stream", None, headers
-        )
+        req = urllib.request.Request(self.base_url + path, None, headers)
         parser = SseParser()
-        with urllib.request.urlopen(req, timeout=STREAM_TIMEOUT) as response:
+        try:
+            response = urllib.request.urlopen(req, timeout=STREAM_TIMEOUT)
+        except urllib.error.HTTPError as exc:
+            code, message = _error(exc)
+            raise RemoteError(message, exc.code, code, f"GET {path}") from exc
+        with response:
             content_type = response.headers.get("Content-Type", "")
             if not content_type.startswith("text/event-stream"):
                 raise RemoteError(f"the stream answered {content_type!r}")
