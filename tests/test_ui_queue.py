@@ -278,6 +278,8 @@ def test_cancel_from_the_header_asks_then_the_batch_is_final(
         panel.select_batch(batch_id)
         assert not any(panel.buttons[a].isEnabled() for a in ("pause", "resume", "cancel"))
         # an action on a batch finished meanwhile: the server's 409 goes to the banner
+        # (after the window's own "batch finished" message, which comes with `complete`)
+        qtbot.waitUntil(lambda: window.progress.client.is_finished, timeout=WAIT)
         panel.queue_actions.pause(batch_id, f"Lot #{batch_id}")
         qtbot.waitUntil(lambda: "est terminé" in window.banner.text(), timeout=WAIT)
         assert window.banner.kind == "error"
