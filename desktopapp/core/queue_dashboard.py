@@ -5,7 +5,9 @@ stores) and the workers' activity; the server pushes it on `/api/queue/stream` w
 bus says something changed. ETA per batch: the photos that will run before its last one
 (its own and those of the batches ahead of it: moved to the front, or older; paused ones
 wait) divided by the rate of the last minute, or of the batch so far when the last minute
-saw fewer than `MIN_RECENT` photos.
+saw fewer than `MIN_RECENT` photos. The last minute's rate counts only the part of the
+minute the workers worked: a queue that started 10 s ago did its photos in 10 s, not 60
+(from the earliest start among the photos finished in that minute).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ def dashboard(
     batches = list(Batch.select().order_by(Batch.priority.desc(), Batch.created_at, Batch.id))
     names = state.batch_names([batch.id for batch in batches])
     rows, finished, own_rates = [], [], []
+    window_start = now  # the earliest start of a photo finished in the last minute
     for batch in batches:
         counts = progress.counts_from_statuses(tallies.get(batch.id, {}), bool(batch.paused))
         status = progress.batch_status(counts)
@@ -68,7 +71,8 @@ def dashboard(
             "paused": bool(batch.paused),
             "priority": batch.priority,
         }
-        times, per_second = _batch_times(db, batch.id, recent.get(batch.id, 0))
+        times, per_second, first = _batch_times(db, batch.id, recent.get(batch.id, 0), now)
+        window_start = min(window_start, first)
         row.update(times)
         if progress.is_final(status):
             row["eta_s"] = None
@@ -77,8 +81,13 @@ def dashboard(
             rows.append(row)
             own_rates.append(per_second)
     last_minute = sum(recent.values())
-    # photos per second: the last minute's, else the running batches' own so far
-    rate = last_minute / RECENT if last_minute >= MIN_RECENT else max(own_rates, default=0.0)
+    # photos per second: the last minute's (over the part of it worked), else the running
+    # batches' own so far
+    window = min(RECENT, now - window_start)
+    if last_minute >= MIN_RECENT and window > 0:
+        rate = last_minute / window
+    else:
+        rate = max(own_rates, default=0.0)
     ahead = 0
     for row in rows:  # in queue order: what runs before this batch's last photo
         left = row["counts"]["queued"] + row["counts"]["processing"]
@@ -97,8 +106,11 @@ def dashboard(
     }
 
 
-def _batch_times(db: SqliteDatabase, batch_id: int, recent: int) -> tuple[dict[str, Any], float]:
-    """The batch's throughput, waits and processing times; and its own photos per second."""
+def _batch_times(
+    db: SqliteDatabase, batch_id: int, recent: int, now: float
+) -> tuple[dict[str, Any], float, float]:
+    """The batch's throughput, waits and processing times; its own photos per second; and
+    the earliest start of its photos finished in the last minute (`now` if none)."""
     waits, runs, starts, finishes = [], [], [], []
     for raw, finished_at in db.execute_sql(_TIMINGS_SQL, (batch_id,)).fetchall():
         timings = json.loads(raw)
@@ -107,6 +119,8 @@ def _batch_times(db: SqliteDatabase, batch_id: int, recent: int) -> tuple[dict[s
         starts.append(finished_at - runs[-1])
         finishes.append(finished_at)
     span = max(finishes) - min(starts) if finishes else 0.0
+    since = now - RECENT
+    first = min((s for s, f in zip(starts, finishes, strict=True) if f >= since), default=now)
     per_second = len(finishes) / span if span > 0 else 0.0
     times = {
         "throughput": {
@@ -116,7 +130,7 @@ def _batch_times(db: SqliteDatabase, batch_id: int, recent: int) -> tuple[dict[s
         "wait": {"p50": percentile(waits, 0.5), "p95": percentile(waits, 0.95)},
         "processing": {"p50": percentile(runs, 0.5), "p95": percentile(runs, 0.95)},
     }
-    return times, per_second
+    return times, per_second, first
 
 
 def batch_photos(batch_id: int) -> list[dict[str, Any]]:
