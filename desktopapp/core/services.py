@@ -27,6 +27,7 @@ from desktopapp.core.queue_control import QueueControl
 from desktopapp.core.review import Review
 from desktopapp.core.store import sweep_incoming
 from desktopapp.inventory import load_app_catalogue, make_analyzer
+from desktopapp.inventory.vision import ChatClient, VisionAnalyzer, VisionConfig
 from desktopapp.platform.datadir_lock import DataDirLock
 from desktopapp.platform.paths import resources_dir
 from desktopapp.platform.settings import Settings
@@ -51,6 +52,11 @@ class Core:
         self.catalogue, catalogue_problem = load_app_catalogue(resources, self.paths.root)
         self.notices = [catalogue_problem] if catalogue_problem else []
         self.analyzer = make_analyzer(settings.analyzer, resources, self.catalogue)
+        vision = VisionConfig.from_env()  # an optional model server (inventory.vision)
+        if vision is not None:
+            self.analyzer = VisionAnalyzer(
+                self.analyzer, ChatClient(vision), self.catalogue, vision
+            )
         self.pipeline = Pipeline(
             db=self.db,
             bus=self.bus,

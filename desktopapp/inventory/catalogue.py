@@ -99,6 +99,11 @@ class Catalogue:
         return replace(self, items=items, overridden=self.overridden | frozenset(volumes))
 
 
+def fold_text(text: str) -> str:
+    """Accents and case away, for matching names ("Évier" → "evier")."""
+    return _fold(text)
+
+
 def _fold(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in folded if not unicodedata.combining(ch)).lower().strip()

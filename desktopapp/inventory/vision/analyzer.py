@@ -1,0 +1,156 @@
+"""The detector's analysis, completed by a vision model; never blocked by it.
+
+The detector always runs. The model's items are merged in: a label both saw in the photo
+counts once (the larger count; the detector's boxes kept), the others come with
+`source: "model"`. The room: a folder's name first, then the model's, then the
+detector's guess. When the model cannot answer (down, a refused key, 429, 5xx, a timeout)
+or answers something else (prose, cut JSON), the photo is still DONE with the detector's
+items and the notice `model_unavailable` or `model_bad_answer`. Retries are bounded (with
+the server's Retry-After, at most `MAX_WAIT` s), and after `breaker_after` failures in a
+row the model is left alone for `breaker_seconds` (its photos get the notice at once).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+import time
+from typing import Any
+
+from PIL import Image
+
+from desktopapp.inventory.base import (
+    ROOM_FROM_ITEMS,
+    ROOM_FROM_NAME,
+    Analysis,
+    Analyzer,
+    PhotoInput,
+)
+from desktopapp.inventory.catalogue import Catalogue
+from desktopapp.inventory.vision.answer import BadAnswer, ModelAnswer, parse_answer
+from desktopapp.inventory.vision.client import ChatClient, ModelUnavailable
+from desktopapp.inventory.vision.config import VisionConfig
+from desktopapp.inventory.vision.prompt import chat_request
+
+log = logging.getLogger(__name__)
+
+MODEL_UNAVAILABLE = "model_unavailable"
+MODEL_BAD_ANSWER = "model_bad_answer"
+MAX_WAIT = 30.0  # seconds: the longest Retry-After honoured before giving up on a photo
+
+
+class VisionAnalyzer:
+    def __init__(
+        self, detector: Analyzer, client: ChatClient, catalogue: Catalogue, config: VisionConfig
+    ) -> None:
+        self.detector = detector
+        self.client = client
+        self.catalogue = catalogue
+        self.config = config
+        self.name = f"{detector.name}+model:{config.model}"
+        self._slots = threading.BoundedSemaphore(max(1, config.concurrency))
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._open_until = 0.0
+        self.last_usage: dict[str, Any] = {}
+
+    def prepare(self) -> bool:
+        prepare = getattr(self.detector, "prepare", None)
+        return prepare() if prepare is not None else True
+
+    @property
+    def error(self) -> str | None:
+        return getattr(self.detector, "error", None)
+
+    def analyze(self, photo: PhotoInput) -> Analysis:
+        base = self.detector.analyze(photo)
+        try:
+            answer = self._ask(photo)
+        except BadAnswer as exc:
+            log.info("photo %s: the model's answer was unusable (%s)", photo.photo_id, exc)
+            return _with_notice(base, MODEL_BAD_ANSWER)
+        except ModelUnavailable as exc:
+            log.info("photo %s: the model could not be asked (%s)", photo.photo_id, exc)
+            return _with_notice(base, MODEL_UNAVAILABLE)
+        return _merged(base, answer)
+
+    def _ask(self, photo: PhotoInput) -> ModelAnswer:
+        with self._lock:
+            if time.monotonic() < self._open_until:
+                raise ModelUnavailable("left alone after failures in a row")
+        payload = chat_request(
+            self.config.model, _jpeg(photo, self.config.image_side), self.catalogue
+        )
+        attempt = 0
+        while True:
+            try:
+                with self._slots:
+                    reply = self.client.complete(payload)
+                answer = parse_answer(reply.content, self.catalogue)
+            except ModelUnavailable as exc:
+                attempt += 1
+                wait = exc.retry_after if exc.retry_after is not None else 0.5 * 2**attempt
+                if exc.final or attempt > self.config.retries or wait > MAX_WAIT:
+                    self._failed()
+                    raise
+                time.sleep(wait)  # the server's own pace (Retry-After) or a short backoff
+                continue
+            except BadAnswer:
+                self._failed()
+                raise
+            with self._lock:
+                self._failures = 0
+            self.last_usage = {**reply.usage, "seconds": round(reply.seconds, 3)}
+            return answer
+
+    def _failed(self) -> None:
+        with self._lock:
+            self._failures += 1
+            if self._failures >= self.config.breaker_after:
+                self._open_until = time.monotonic() + self.config.breaker_seconds
+                self._failures = 0
+                log.warning(
+                    "the model failed %d times in a row: left alone for %g s",
+                    self.config.breaker_after,
+                    self.config.breaker_seconds,
+                )
+
+
+def _jpeg(photo: PhotoInput, side: int) -> bytes:
+    if photo.image is not None:
+        image = photo.image.copy()
+    else:
+        with Image.open(photo.stored_path) as opened:
+            image = opened.convert("RGB")
+    image.thumbnail((side, side))
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def _with_notice(base: Analysis, notice: str) -> Analysis:
+    return Analysis(
+        base.room_type,
+        base.room_source,
+        base.items,
+        [*base.notices, notice],
+        base.room_name,
+        base.room_cue,
+    )
+
+
+def _merged(base: Analysis, answer: ModelAnswer) -> Analysis:
+    items = [dict(item) for item in base.items]
+    seen: dict[str, int] = {}
+    for item in items:
+        seen[item["label"]] = seen.get(item["label"], 0) + int(item.get("quantity", 1))
+    for item in answer.items:
+        have = seen.get(item["label"], 0)
+        if item["quantity"] > have:  # the model saw more of it: the difference, from it
+            items.append({**item, "quantity": item["quantity"] - have})
+    if base.room_source == ROOM_FROM_NAME or answer.room is None:
+        return Analysis(
+            base.room_type, base.room_source, items, base.notices, base.room_name, base.room_cue
+        )
+    return Analysis(answer.room, ROOM_FROM_ITEMS, items, base.notices, room_cue="model")
