@@ -238,6 +238,22 @@ def test_config_from_the_environment_and_where_photos_go(monkeypatch):
     assert remote.leaves_the_machine
 
 
+def test_a_batch_says_before_any_photo_is_sent_that_photos_leave_the_machine(monkeypatch, tmp_path):
+    from desktopapp.core.services import Core
+    from desktopapp.platform.settings import Settings
+
+    monkeypatch.setenv("PHOTOLOT_ANALYZER_URL", "https://models.example.com/v1")
+    monkeypatch.setenv("PHOTOLOT_ANALYZER_MODEL", "gpt-4o")
+    make_photo(tmp_path / "drop" / "a.jpg", 1)
+    core = Core(Settings(data_dir=tmp_path / "data", workers=1, analyzer="names"))
+    try:  # the workers are not started: nothing was sent, the batch already says it
+        batch_id = core.create_batch([tmp_path / "drop"]).batch_id
+        notices = core.snapshot(batch_id)["notices"]
+        assert any("models.example.com" in n and "leave this computer" in n for n in notices)
+    finally:
+        core.stop(timeout=30)
+
+
 def test_through_the_core_the_key_reaches_neither_the_journal_nor_the_logs(
     model_server, monkeypatch, tmp_path, caplog
 ):

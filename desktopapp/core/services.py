@@ -147,7 +147,11 @@ class Core:
         names: Mapping[str, str] | None = None,
     ) -> IntakeResult:
         """`names`: path → the name a person knows the file by (uploads), for messages."""
-        problems = [*self.notices, self.analyzer_problem()]
+        problems = [
+            *self.notices,
+            self.analyzer_problem(),
+            getattr(self.analyzer, "privacy_notice", None),  # a model on another machine
+        ]
         return create_batch(
             self.db,
             self.bus,

@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from PIL import Image
 
@@ -58,6 +59,16 @@ class VisionAnalyzer:
     def prepare(self) -> bool:
         prepare = getattr(self.detector, "prepare", None)
         return prepare() if prepare is not None else True
+
+    @property
+    def privacy_notice(self) -> str | None:
+        """Said on every batch when the photos go to another machine (before any does)."""
+        if not self.config.leaves_the_machine:
+            return None
+        host = urlsplit(self.config.base_url).hostname
+        return (
+            f"The photos of this batch are sent to {host} for analysis: they leave this computer."
+        )
 
     @property
     def error(self) -> str | None:
