@@ -235,10 +235,11 @@ def test_batch_page_follows_a_batch_to_its_final_state(
     expect(bar).to_have_attribute("aria-valuemax", "100")
     expect(bar).to_have_attribute("data-status", "PARTIAL")
     page.wait_for_function(BAR_MATCHES_JS)  # the width transition has landed on the percent
-    fill_colour = page.evaluate(
+    # and the colour transition on orange for PARTIAL (it may still be on its way)
+    page.wait_for_function(
         "() => getComputedStyle(document.getElementById('progress-fill')).backgroundColor"
+        " === 'rgb(249, 115, 22)'"
     )
-    assert fill_colour == "rgb(249, 115, 22)"  # orange for PARTIAL
 
     # the four counters equal the REST snapshot
     for key in ("queued", "processing", "completed", "failed"):
@@ -713,6 +714,9 @@ def test_resumes_with_last_event_id_and_updates_rows_in_place(browser: Any) -> N
         calls.append(request.url)
         if len(calls) == 1:  # the snapshot, then the connection drops
             stream_reply(route, sse("progress", state_payload(BATCH, photos, snapshot=True), 41))
+            return
+        if len(calls) > 2:  # a finished batch's page comes back quietly (?follow=1): a ping
+            stream_reply(route, sse("ping", {"timestamp": 1}))
             return
         # The page's own reconnection (after its backoff): before answering, mark the
         # rows drawn from the snapshot, to see below that the deltas reuse them.
