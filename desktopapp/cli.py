@@ -13,6 +13,7 @@ from pathlib import Path
 from desktopapp import __version__
 from desktopapp.commands.remote import RemoteError
 from desktopapp.core.db import DatabaseProblem
+from desktopapp.inventory.vision.config import MODEL_ENV, URL_ENV
 from desktopapp.platform.datadir_lock import DataDirBusy
 from desktopapp.platform.fd_limit import raise_open_file_limit
 from desktopapp.platform.logging_setup import NATIVE_LOG_FILE, configure_logging
@@ -88,6 +89,16 @@ def build_command_parser() -> argparse.ArgumentParser:
     )
     process.add_argument(
         "--pdf", metavar="FILE", default=None, help="write the inventory report (PDF) to FILE"
+    )
+    process.add_argument(
+        "--analyzer-url",
+        metavar="URL",
+        default=None,
+        help="an OpenAI-compatible model server to ask too, e.g. http://127.0.0.1:11434/v1 "
+        "(or PHOTOLOT_ANALYZER_URL; its key only from PHOTOLOT_ANALYZER_KEY)",
+    )
+    process.add_argument(
+        "--analyzer-model", metavar="NAME", default=None, help="the model's name on that server"
     )
     process.add_argument(
         "--lang",
@@ -261,6 +272,12 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error("--port must be between 0 and 65535")
     if args.command == "process":
         from desktopapp.commands.process import run_process
+
+        # the model server for this run (the core reads it from the environment); its key
+        # never comes from the command line, which every local user can read
+        for flag, name in ((args.analyzer_url, URL_ENV), (args.analyzer_model, MODEL_ENV)):
+            if flag:
+                os.environ[name] = flag
 
         return run_process(
             settings, args.paths, args.project, args.json, args.pdf, lang or system_language()

@@ -282,3 +282,44 @@ def test_through_the_core_the_key_reaches_neither_the_journal_nor_the_logs(
     journal_text = json.dumps([row.payload for row in journal.events_after(batch_id, 0)])
     assert KEY not in journal_text and KEY not in caplog.text
     assert KEY not in Path("/proc/self/cmdline").read_bytes().decode(errors="replace")
+
+
+def test_process_asks_the_model_named_on_its_command_line(model_server, tmp_path):
+    """`photolot process … --analyzer-url URL --analyzer-model NAME`, the key from the
+    environment only: the model's items are in the batch, the key in no argument."""
+    import os
+    import subprocess
+    import sys
+
+    model_server.script = [completion(GOOD)]
+    photo = make_photo(tmp_path / "drop" / "IMG_0001.jpg", 4)
+    args = [
+        sys.executable,
+        str(Path(__file__).resolve().parents[1] / "main.py"),
+        "process",
+        str(photo),
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--analyzer-url",
+        model_server.url,
+        "--analyzer-model",
+        "llava:test",
+        "--json",
+    ]
+    done = subprocess.run(
+        args,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PHOTOLOT_ANALYZER_KEY": KEY, "LANG": "en_US.UTF-8"},
+    )
+    assert done.returncode == 0, done.stderr
+    snap = json.loads(done.stdout)
+    (photo_state,) = snap["photos"]
+    assert {(i["label"], i["source"]) for i in photo_state["items"]} >= {
+        ("wardrobe", "model"),
+        ("sofa", "model"),
+    }
+    ((headers, body),) = model_server.requests
+    assert body["model"] == "llava:test" and headers["Authorization"] == f"Bearer {KEY}"
+    assert KEY not in " ".join(args) and KEY not in done.stderr and KEY not in done.stdout
