@@ -21,7 +21,7 @@ from peewee import SqliteDatabase
 
 from desktopapp.core import progress, state
 from desktopapp.core.activity import Activity
-from desktopapp.core.db import DONE, ERROR, Batch, Photo
+from desktopapp.core.db import DONE, ERROR, Batch, Photo, Project
 
 RECENT = 60.0  # seconds: "the last minute"
 MIN_RECENT = 5
@@ -53,10 +53,13 @@ def dashboard(
     recent: dict[int, int] = dict(
         db.execute_sql(_RECENT_SQL, (DONE, ERROR, now - RECENT)).fetchall()
     )
-    batches = list(Batch.select().order_by(Batch.priority.desc(), Batch.created_at, Batch.id))
+    batches = list(
+        Batch.select(Batch, Project)
+        .join(Project)
+        .order_by(Batch.priority.desc(), Batch.created_at, Batch.id)
+    )
     names = state.batch_names([batch.id for batch in batches])
-    rows, finished, own_rates = [], [], []
-    window_start = now  # the earliest start of a photo finished in the last minute
+    rows, finished = [], []
     for batch in batches:
         counts = progress.counts_from_statuses(tallies.get(batch.id, {}), bool(batch.paused))
         status = progress.batch_status(counts)
@@ -71,14 +74,24 @@ def dashboard(
             "paused": bool(batch.paused),
             "priority": batch.priority,
         }
-        times, per_second, first = _batch_times(db, batch.id, recent.get(batch.id, 0), now)
-        window_start = min(window_start, first)
-        row.update(times)
         if progress.is_final(status):
             row["eta_s"] = None
             finished.append(row)
         else:
             rows.append(row)
+    finished.sort(key=lambda row: row["createdAt"], reverse=True)
+    shown = finished[:FINISHED_SHOWN]
+    # Stage times are read only where they are shown, or where a photo finished in the
+    # last minute (the rate's window): not for every batch ever made, on every change.
+    own_rates = []
+    window_start = now  # the earliest start of a photo finished in the last minute
+    unshown_recent = [row for row in finished[FINISHED_SHOWN:] if recent.get(row["batchId"])]
+    for row in [*rows, *shown, *unshown_recent]:
+        batch_id = row["batchId"]
+        times, per_second, first = _batch_times(db, batch_id, recent.get(batch_id, 0), now)
+        window_start = min(window_start, first)
+        row.update(times)
+        if not progress.is_final(row["status"]):
             own_rates.append(per_second)
     last_minute = sum(recent.values())
     # photos per second: the last minute's (over the part of it worked), else the running
@@ -94,10 +107,9 @@ def dashboard(
         if not row["paused"]:
             ahead += left
         row["eta_s"] = None if row["paused"] or not rate else round(ahead / rate, 1)
-    finished.sort(key=lambda row: row["createdAt"], reverse=True)
     return {
         "generatedAt": now,
-        "batches": rows + finished[:FINISHED_SHOWN],
+        "batches": rows + shown,
         "workers": {"count": workers, "busy": activity.workers()},
         "throughput": {
             "lastMinute": last_minute,  # photos finished in the last 60 s

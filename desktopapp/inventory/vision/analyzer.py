@@ -16,7 +16,6 @@ import io
 import logging
 import threading
 import time
-from typing import Any
 from urllib.parse import urlsplit
 
 from PIL import Image
@@ -54,7 +53,6 @@ class VisionAnalyzer:
         self._lock = threading.Lock()
         self._failures = 0
         self._open_until = 0.0
-        self.last_usage: dict[str, Any] = {}
 
     def prepare(self) -> bool:
         prepare = getattr(self.detector, "prepare", None)
@@ -112,7 +110,6 @@ class VisionAnalyzer:
                 raise
             with self._lock:
                 self._failures = 0
-            self.last_usage = {**reply.usage, "seconds": round(reply.seconds, 3)}
             return answer
 
     def _failed(self) -> None:
