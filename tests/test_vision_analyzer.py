@@ -8,9 +8,7 @@ import base64
 import io
 import json
 import logging
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -28,58 +26,9 @@ from desktopapp.inventory.vision import (
 )
 from desktopapp.platform.paths import resources_dir
 from tests.helpers import make_photo
+from tests.model_server import ModelServer, completion
 
 KEY = "sk-test-0123456789abcdef-never-shown"
-
-
-def completion(content: str, usage: dict | None = None) -> tuple[int, dict, bytes]:
-    body = {
-        "id": "x",
-        "object": "chat.completion",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}}],
-        "usage": usage or {"prompt_tokens": 1200, "completion_tokens": 40},
-    }
-    return 200, {}, json.dumps(body).encode()
-
-
-class ModelServer:
-    """A chat-completions server on loopback, answering from a script."""
-
-    def __init__(self) -> None:
-        self.script: list[Any] = []
-        self.requests: list[tuple[dict[str, str], dict]] = []
-        self.release = threading.Event()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                body = json.loads(self.rfile.read(length))
-                server.requests.append((dict(self.headers), body))
-                answer = server.script.pop(0) if server.script else completion("{}")
-                if answer == "hang":
-                    server.release.wait(10)  # past the client's timeout
-                    return
-                status, headers, payload = answer
-                self.send_response(status)
-                for name, value in {"Content-Type": "application/json", **headers}.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-    def close(self) -> None:
-        self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture

@@ -195,6 +195,8 @@ class Pipeline:
             photo.flags = flags + (["near_duplicate"] if match is not None else [])
             photo.updated_at = time.time()
             photo.timings = watch.finish()
+            if analysis.cost is not None:  # asking the model: its seconds and tokens
+                photo.timings.update(analysis.cost.as_timings())
             if not self._store_done(photo):  # no longer our claim: leave it alone
                 index.forget(batch_id, photo.id)
                 return _status_of(photo.id)

@@ -8,6 +8,13 @@ wait) divided by the rate of the last minute, or of the batch so far when the la
 saw fewer than `MIN_RECENT` photos. The last minute's rate counts only the part of the
 minute the workers worked: a queue that started 10 s ago did its photos in 10 s, not 60
 (from the earliest start among the photos finished in that minute).
+
+What a vision model cost (`model`, per batch and overall, over the batches listed; None
+when none of their photos was sent to a model): the photos sent, the seconds spent
+waiting for it (total and mean per photo), and the tokens its server reported (total,
+prompt, completion, and the mean over the photos it reported them for; None when it never
+did). Read from each photo's `timings` ("model" s, "tokens": {"prompt", "completion",
+"total"}: core.pipeline).
 """
 
 from __future__ import annotations
@@ -93,6 +100,7 @@ def dashboard(
         row.update(times)
         if not progress.is_final(row["status"]):
             own_rates.append(per_second)
+    overall_model = _sum_costs([row["model"] for row in [*rows, *shown]])
     last_minute = sum(recent.values())
     # photos per second: the last minute's (over the part of it worked), else the running
     # batches' own so far
@@ -115,6 +123,7 @@ def dashboard(
             "lastMinute": last_minute,  # photos finished in the last 60 s
             "perSecond": round(rate, 3) if rate else None,
         },
+        "model": overall_model,
     }
 
 
@@ -123,9 +132,11 @@ def _batch_times(
 ) -> tuple[dict[str, Any], float, float]:
     """The batch's throughput, waits and processing times; its own photos per second; and
     the earliest start of its photos finished in the last minute (`now` if none)."""
-    waits, runs, starts, finishes = [], [], [], []
+    waits, runs, starts, finishes, asked = [], [], [], [], []
     for raw, finished_at in db.execute_sql(_TIMINGS_SQL, (batch_id,)).fetchall():
         timings = json.loads(raw)
+        if "model" in timings:
+            asked.append(timings)
         waits.append(float(timings.get("wait", 0.0)))
         runs.append(float(timings.get("total", 0.0)))
         starts.append(finished_at - runs[-1])
@@ -141,8 +152,66 @@ def _batch_times(
         },
         "wait": {"p50": percentile(waits, 0.5), "p95": percentile(waits, 0.95)},
         "processing": {"p50": percentile(runs, 0.5), "p95": percentile(runs, 0.95)},
+        "model": _model_cost(asked),
     }
     return times, per_second, first
+
+
+def _whole(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        return None
+    return int(value)
+
+
+def _model_cost(asked: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What the model cost for these photos' timings (each has a "model" entry)."""
+    if not asked:
+        return None
+    sums = {"photos": len(asked), "seconds": 0.0, "tokens": None}
+    tokens = {"photos": 0, "total": 0, "prompt": None, "completion": None}
+    for timings in asked:
+        sums["seconds"] += max(0.0, float(timings.get("model") or 0.0))
+        reported = timings.get("tokens") if isinstance(timings.get("tokens"), dict) else {}
+        total = _whole(reported.get("total"))
+        if total is None:
+            continue
+        tokens["photos"] += 1
+        tokens["total"] += total
+        for part in ("prompt", "completion"):
+            value = _whole(reported.get(part))
+            if value is not None:
+                tokens[part] = (tokens[part] or 0) + value
+    if tokens["photos"]:
+        sums["tokens"] = tokens
+    return _with_means(sums)
+
+
+def _sum_costs(costs: list[dict[str, Any] | None]) -> dict[str, Any] | None:
+    """Several batches' model costs as one."""
+    costs = [cost for cost in costs if cost]
+    if not costs:
+        return None
+    sums = {"photos": 0, "seconds": 0.0, "tokens": None}
+    for cost in costs:
+        sums["photos"] += cost["photos"]
+        sums["seconds"] += cost["seconds"]
+        if cost["tokens"] is None:
+            continue
+        tokens = sums["tokens"] or {"photos": 0, "total": 0, "prompt": None, "completion": None}
+        for part in ("photos", "total", "prompt", "completion"):
+            if cost["tokens"][part] is not None:
+                tokens[part] = (tokens[part] or 0) + cost["tokens"][part]
+        sums["tokens"] = tokens
+    return _with_means(sums)
+
+
+def _with_means(sums: dict[str, Any]) -> dict[str, Any]:
+    sums["seconds"] = round(sums["seconds"], 3)
+    sums["secondsPerPhoto"] = round(sums["seconds"] / sums["photos"], 3)
+    if sums["tokens"] is not None:
+        tokens = sums["tokens"]
+        tokens["perPhoto"] = round(tokens["total"] / tokens["photos"], 1)
+    return sums
 
 
 def batch_photos(batch_id: int) -> list[dict[str, Any]]:

@@ -8,6 +8,11 @@ or answers something else (prose, cut JSON), the photo is still DONE with the de
 items and the notice `model_unavailable` or `model_bad_answer`. Retries are bounded (with
 the server's Retry-After, at most `MAX_WAIT` s), and after `breaker_after` failures in a
 row the model is left alone for `breaker_seconds` (its photos get the notice at once).
+
+Each analysis carries what asking cost (`Analysis.cost`): the seconds spent waiting for
+the model's answers (every attempt, not the pauses between them) and the tokens its
+server reported in `usage`. Counted per call, in the caller's own `_Spent`: the analyzer
+serves several workers at once and keeps no per-photo state.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import io
 import logging
 import threading
 import time
+from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from PIL import Image
@@ -25,11 +32,12 @@ from desktopapp.inventory.base import (
     ROOM_FROM_NAME,
     Analysis,
     Analyzer,
+    ModelCost,
     PhotoInput,
 )
 from desktopapp.inventory.catalogue import Catalogue
 from desktopapp.inventory.vision.answer import BadAnswer, ModelAnswer, parse_answer
-from desktopapp.inventory.vision.client import ChatClient, ModelUnavailable
+from desktopapp.inventory.vision.client import ChatClient, ModelUnavailable, Reply
 from desktopapp.inventory.vision.config import VisionConfig
 from desktopapp.inventory.vision.prompt import chat_request
 
@@ -74,17 +82,18 @@ class VisionAnalyzer:
 
     def analyze(self, photo: PhotoInput) -> Analysis:
         base = self.detector.analyze(photo)
+        spent = _Spent()  # this call's own: other workers analyse at the same time
         try:
-            answer = self._ask(photo)
+            answer = self._ask(photo, spent)
         except BadAnswer as exc:
             log.info("photo %s: the model's answer was unusable (%s)", photo.photo_id, exc)
-            return _with_notice(base, MODEL_BAD_ANSWER)
+            return replace(_with_notice(base, MODEL_BAD_ANSWER), cost=spent.cost())
         except ModelUnavailable as exc:
             log.info("photo %s: the model could not be asked (%s)", photo.photo_id, exc)
-            return _with_notice(base, MODEL_UNAVAILABLE)
-        return _merged(base, answer)
+            return replace(_with_notice(base, MODEL_UNAVAILABLE), cost=spent.cost())
+        return replace(_merged(base, answer), cost=spent.cost())
 
-    def _ask(self, photo: PhotoInput) -> ModelAnswer:
+    def _ask(self, photo: PhotoInput, spent: _Spent) -> ModelAnswer:
         with self._lock:
             if time.monotonic() < self._open_until:
                 raise ModelUnavailable("left alone after failures in a row")
@@ -95,7 +104,12 @@ class VisionAnalyzer:
         while True:
             try:
                 with self._slots:
-                    reply = self.client.complete(payload)
+                    started = time.monotonic()
+                    try:
+                        reply = self.client.complete(payload)
+                    finally:
+                        spent.asked(time.monotonic() - started)
+                spent.answered(reply)
                 answer = parse_answer(reply.content, self.catalogue)
             except ModelUnavailable as exc:
                 attempt += 1
@@ -123,6 +137,59 @@ class VisionAnalyzer:
                     self.config.breaker_after,
                     self.config.breaker_seconds,
                 )
+
+
+@dataclass
+class _Spent:
+    """What one photo's questions to the model cost so far."""
+
+    attempts: int = 0
+    seconds: float = 0.0
+    tokens: dict[str, int] = field(default_factory=dict)
+
+    def asked(self, seconds: float) -> None:
+        self.attempts += 1
+        self.seconds += seconds
+
+    def answered(self, reply: Reply) -> None:
+        usage = _usage(reply.usage)
+        for name, value in usage.items():
+            self.tokens[name] = self.tokens.get(name, 0) + value
+
+    def cost(self) -> ModelCost | None:
+        """None when nothing was sent (the breaker was open)."""
+        if not self.attempts:
+            return None
+        return ModelCost(
+            self.seconds,
+            self.tokens.get("prompt"),
+            self.tokens.get("completion"),
+            self.tokens.get("total"),
+        )
+
+
+def _usage(usage: dict[str, Any]) -> dict[str, int]:
+    """The server's token counts (`prompt_tokens`, `completion_tokens`, `total_tokens`), the
+    ones it gave as whole numbers; the total from the other two when it left it out."""
+
+    def count(key: str) -> int | None:
+        value = usage.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            return None
+        return value
+
+    found = {
+        name: value
+        for name, value in (
+            ("prompt", count("prompt_tokens")),
+            ("completion", count("completion_tokens")),
+            ("total", count("total_tokens")),
+        )
+        if value is not None
+    }
+    if "total" not in found and "prompt" in found and "completion" in found:
+        found["total"] = found["prompt"] + found["completion"]
+    return found
 
 
 def _jpeg(photo: PhotoInput, side: int) -> bytes:
