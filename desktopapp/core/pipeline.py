@@ -29,6 +29,7 @@ from desktopapp.core.store import (
     MAX_SOURCE_BYTES,
     READ_TIMEOUT,
     SourceProblem,
+    StoredFile,
     copy_source_into_store,
     write_atomically,
 )
@@ -142,7 +143,7 @@ class Pipeline:
 
     def _work(self, photo: Photo, watch: Watch) -> str:
         watch.stage("copy")
-        stored = _copy(Path(photo.source_path), self.paths.store)
+        stored = self._stored_before(photo) or _copy(Path(photo.source_path), self.paths.store)
         watch.stage("decode")
         try:
             facts = imaging.process_image(
@@ -205,6 +206,18 @@ class Pipeline:
             source = Path(photo.source_path)
             tx.after_commit(lambda: self._drop_uploaded_source(source))
         return DONE
+
+    def _stored_before(self, photo: Photo) -> StoredFile | None:
+        """A photo analysed before (core.reanalysis) is read from the store: an upload's
+        copy is gone by then, and the original may have moved or changed."""
+        if not photo.sha256:
+            return None
+        path = self.paths.store / photo.sha256
+        try:
+            size = path.stat().st_size
+        except OSError:  # not in the store any more: from its source, as the first time
+            return None
+        return StoredFile(photo.sha256, size, path)
 
     def _store_done(self, photo: Photo) -> bool:
         """Write the finished photo, if it is still this claim's (status and attempt)."""
