@@ -8,7 +8,7 @@ tests/test_model_cost.py).
     server.close()
 
 Each request is recorded (headers, body) with the server's own start and end of handling
-it (`spans`, time.monotonic()). "hang" holds the answer past the client's timeout; "gate"
+it until its answer was ready (`spans`, time.monotonic()). "hang" holds the answer past the client's timeout; "gate"
 holds it until `gate.set()` (then answers with the next entry); a callable is called with
 the request's body and returns the answer."""
 
@@ -64,14 +64,13 @@ class ModelServer:
                 if callable(answer):  # an answer made from the request
                     answer = answer(body)
                 status, headers, payload = answer
+                server.spans.append((started, time.monotonic()))  # before it can be read
                 self.send_response(status)
                 for name, value in {"Content-Type": "application/json", **headers}.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
-                self.wfile.flush()
-                server.spans.append((started, time.monotonic()))
 
             def log_message(self, *_args: Any) -> None:
                 pass

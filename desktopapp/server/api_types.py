@@ -18,6 +18,7 @@ from desktopapp.core import journal, state
 from desktopapp.core.events import EventBus
 from desktopapp.core.intake import IntakeResult
 from desktopapp.core.journal import JournalEntry
+from desktopapp.core.reanalysis import ReanalysisResult
 from desktopapp.core.tasks import RetryResult
 from desktopapp.server import queries
 from desktopapp.server.queries import Preview, Thumbnail
@@ -79,6 +80,9 @@ class ServerApi:
     """batch id → its new priority; raises queue_control.BatchIsFinal, BatchNotFound."""
     search_catalogue: Callable[[str, int], list[dict[str, Any]]]
     """(text, limit) → catalogue items matching it in French or English."""
+    reanalyse: Callable[[int, list[int] | None, bool], ReanalysisResult]
+    """(batch id, photo ids or None, only those with a model notice) → photos queued again;
+    raises BatchNotFound, reanalysis.ReanalysisError, reanalysis.NothingToReanalyse."""
     version: str = __version__
 
     @classmethod
@@ -108,4 +112,5 @@ class ServerApi:
             queue_dashboard=core.queue_dashboard,
             queue_batch_photos=core.queue_batch_photos,
             clean_finished=core.clean_finished,
+            reanalyse=core.reanalyse,
         )
