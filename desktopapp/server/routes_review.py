@@ -2,12 +2,17 @@
 
     POST   /api/batches/{id}/corrections  {"kind": "room.rename", "room": {...}, "name": "…"}
     POST   /api/batches/{id}/undo | /redo
+    POST   /api/batches/{id}/reanalyze    {"photoIds": [...]} | {"modelNotices": true}
     DELETE /api/batches/{id}
     GET    /api/catalogue?q=chaise&limit=20
 
 A correction answers 201 with the batch's review state and corrected inventory; every
 client following the batch gets the same in one stream event. Bad input is a 400 that
 says what is wrong, and nothing is stored (desktopapp.inventory.corrections).
+
+Re-analysing (core.reanalysis) puts finished photos back in the queue: 200 with
+{"requeued": [ids], "skipped": [{photoId, fileName, status, reason, message}], "paused"};
+409 `nothing_to_reanalyse` (with `skipped`) when none of them is finished.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
+from desktopapp.core.reanalysis import MAX_PHOTOS, NothingToReanalyse, ReanalysisError
 from desktopapp.core.review import CorrectionError, NothingToUndo
 from desktopapp.core.state import BatchNotFound
 from desktopapp.server.context import context, parse_id
@@ -74,6 +80,48 @@ async def _step(request: web.Request, which: str) -> web.Response:
     return web.json_response(result)
 
 
+_REANALYSE_SHAPE = '{"photoIds": [1, 2]} or {"modelNotices": true}'
+
+
+def _reanalyse_request(body: dict[str, Any]) -> tuple[list[int] | None, bool]:
+    """(photo ids or None, model notices only) from the body; ApiError 400 otherwise."""
+    unknown = set(body) - {"photoIds", "modelNotices"}
+    if unknown or len(body) != 1:
+        raise ApiError(400, "bad_request", f"Send one of: {_REANALYSE_SHAPE}.")
+    if "modelNotices" in body:
+        if body["modelNotices"] is not True:
+            raise ApiError(400, "bad_request", '"modelNotices" must be true.')
+        return None, True
+    ids = body["photoIds"]
+    if (
+        not isinstance(ids, list)
+        or not 1 <= len(ids) <= MAX_PHOTOS
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in ids)
+    ):
+        raise ApiError(
+            400, "bad_photo_ids", f'"photoIds" must list 1 to {MAX_PHOTOS} photo ids (numbers).'
+        )
+    return ids, False
+
+
+async def reanalyse(request: web.Request) -> web.Response:
+    ctx = context(request)
+    batch_id = parse_id(request.match_info["batch_id"])
+    body = await read_json_object(request, ctx.limits, _REANALYSE_SHAPE)
+    photo_ids, model_notices = _reanalyse_request(body)
+    try:
+        result = await ctx.run(ctx.api.reanalyse, batch_id, photo_ids, model_notices)
+    except BatchNotFound:
+        raise _not_found(batch_id) from None
+    except ReanalysisError as exc:
+        raise ApiError(400, exc.code, exc.message) from None
+    except NothingToReanalyse as exc:
+        raise ApiError(
+            409, "nothing_to_reanalyse", exc.message, details={"skipped": exc.skipped}
+        ) from None
+    return web.json_response(result.as_json())
+
+
 async def delete_batch(request: web.Request) -> web.Response:
     ctx = context(request)
     batch_id = parse_id(request.match_info["batch_id"])
@@ -100,5 +148,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/batches/{batch_id}/corrections", correct)
     app.router.add_post("/api/batches/{batch_id}/undo", undo)
     app.router.add_post("/api/batches/{batch_id}/redo", redo)
+    app.router.add_post("/api/batches/{batch_id}/reanalyze", reanalyse)
     app.router.add_delete("/api/batches/{batch_id}", delete_batch)
     app.router.add_get("/api/catalogue", catalogue)
