@@ -139,6 +139,19 @@ class ApiClient(QObject):
     def redo(self, batch_id: int, callback: Callback | None = None) -> QNetworkReply:
         return self._send("POST", f"/api/batches/{int(batch_id)}/redo", "redo", callback, {})
 
+    def reanalyse(
+        self, batch_id: int, photo_ids: Iterable[int] | None, callback: Callback | None = None
+    ) -> QNetworkReply:
+        """Analyse finished photos again (`photo_ids`, or None: those the model missed):
+        {"requeued": [ids], "skipped": [...], "paused": bool}; none finished: 409."""
+        body: dict[str, Any] = (
+            {"modelNotices": True}
+            if photo_ids is None
+            else {"photoIds": [int(i) for i in photo_ids]}
+        )
+        path = f"/api/batches/{int(batch_id)}/reanalyze"
+        return self._send("POST", path, "reanalyse", callback, body)
+
     def delete_batch(self, batch_id: int, callback: Callback | None = None) -> QNetworkReply:
         return self._send("DELETE", f"/api/batches/{int(batch_id)}", "delete_batch", callback)
 
