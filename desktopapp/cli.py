@@ -206,13 +206,34 @@ def settings_from_args(args: argparse.Namespace, config: UserConfig | None = Non
     megapixels = args.max_megapixels or config.max_megapixels
     max_pixels = int(megapixels * 1_000_000) if megapixels else None
     port = next(p for p in (args.port, config.port, DEFAULT_PORT) if p is not None)
+    model_url, model_name = model_server(args, config)
     return Settings(
         data_dir=resolve_data_dir(args.data_dir),
         workers=workers,
         max_pixels=max_pixels,
         port=port,
         analyzer=config.analyzer or "detector",
+        model_url=model_url,
+        model_name=model_name,
+        model_concurrency=config.model_concurrency or 1,
+        model_timeout=config.model_timeout or 60.0,
     )
+
+
+def model_server(args: argparse.Namespace, config: UserConfig) -> tuple[str | None, str | None]:
+    """The vision model's address and name: --analyzer-url/--analyzer-model, else
+    PHOTOLOT_ANALYZER_URL/_MODEL, else the Settings dialog's; both or neither."""
+    url = (
+        getattr(args, "analyzer_url", None)
+        or os.environ.get(URL_ENV, "").strip()
+        or config.model_url
+    )
+    name = (
+        getattr(args, "analyzer_model", None)
+        or os.environ.get(MODEL_ENV, "").strip()
+        or config.model_name
+    )
+    return (url.rstrip("/"), name) if url and name else (None, None)
 
 
 def language_from_args(args: argparse.Namespace, config: UserConfig) -> str | None:
@@ -272,12 +293,6 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error("--port must be between 0 and 65535")
     if args.command == "process":
         from desktopapp.commands.process import run_process
-
-        # the model server for this run (the core reads it from the environment); its key
-        # never comes from the command line, which every local user can read
-        for flag, name in ((args.analyzer_url, URL_ENV), (args.analyzer_model, MODEL_ENV)):
-            if flag:
-                os.environ[name] = flag
 
         return run_process(
             settings, args.paths, args.project, args.json, args.pdf, lang or system_language()

@@ -23,6 +23,10 @@ def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(home / "runtime"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.delenv("PHOTOLOT_DATA_DIR", raising=False)
+    for name in ("CONFIG", "ANALYZER_URL", "ANALYZER_MODEL", "ANALYZER_KEY"):
+        monkeypatch.delenv(f"PHOTOLOT_{name}", raising=False)
+    # never the developer's own keychain: keyring's backend that stores nothing
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     (home / "runtime").mkdir(mode=0o700)
     return home
 

@@ -21,6 +21,13 @@ from desktopapp.core.db import open_database
 from desktopapp.core.events import EventBus
 from desktopapp.core.imaging import MAX_PIXELS
 from desktopapp.core.intake import IntakeResult, batch_of_same_files, create_batch
+from desktopapp.core.model_setup import (
+    SAMPLE_PHOTO,
+    check_model,
+    check_request,
+    model_config,
+    model_key,
+)
 from desktopapp.core.near_duplicates import NearDuplicateIndex
 from desktopapp.core.pipeline import Pipeline
 from desktopapp.core.queue_control import QueueControl
@@ -28,7 +35,7 @@ from desktopapp.core.reanalysis import Reanalysis, ReanalysisResult
 from desktopapp.core.review import Review
 from desktopapp.core.store import sweep_incoming
 from desktopapp.inventory import load_app_catalogue, make_analyzer
-from desktopapp.inventory.vision import ChatClient, VisionAnalyzer, VisionConfig
+from desktopapp.inventory.vision import ChatClient, VisionAnalyzer
 from desktopapp.platform.datadir_lock import DataDirLock
 from desktopapp.platform.paths import resources_dir
 from desktopapp.platform.settings import Settings
@@ -53,7 +60,7 @@ class Core:
         self.catalogue, catalogue_problem = load_app_catalogue(resources, self.paths.root)
         self.notices = [catalogue_problem] if catalogue_problem else []
         self.analyzer = make_analyzer(settings.analyzer, resources, self.catalogue)
-        vision = VisionConfig.from_env()  # an optional model server (inventory.vision)
+        vision = model_config(settings)  # an optional model server (inventory.vision)
         if vision is not None:
             self.analyzer = VisionAnalyzer(
                 self.analyzer, ChatClient(vision), self.catalogue, vision
@@ -181,6 +188,12 @@ class Core:
         """Analyse finished photos again (core.reanalysis): `photo_ids`, or those of the
         batch the model missed."""
         return self.reanalysis.reanalyse(batch_id, photo_ids, model_notices=model_notices)
+
+    def check_model(self, data: Any) -> dict[str, Any]:
+        """ "Test connection": the model's answer to a bundled sample photo (model_setup);
+        `data` {url, model, key?, timeout?}: no key, the stored one. Raises CheckRefused."""
+        request = check_request(data, model_key())
+        return check_model(request, self.catalogue, resources_dir() / "samples" / SAMPLE_PHOTO)
 
     def snapshot(self, batch_id: int) -> dict[str, Any]:
         return state.snapshot(batch_id, self.catalogue)

@@ -23,6 +23,12 @@ class Settings:
     host: str = "127.0.0.1"
     analyzer: str = "detector"  # or "names": rooms from names only, no detector
     max_pixels: int | None = None  # None: the imaging module's default policy
+    # an optional vision model server (OpenAI-compatible); None: the bundled detector only.
+    # Its key is not here (settings are logged): `secret_store` or PHOTOLOT_ANALYZER_KEY.
+    model_url: str | None = None
+    model_name: str | None = None
+    model_concurrency: int = 1
+    model_timeout: float = 60.0
 
     @property
     def paths(self) -> DataPaths:

@@ -18,6 +18,7 @@ import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -30,6 +31,11 @@ WORKERS_RANGE = (1, 64)
 PORT_RANGE = (1024, 65535)  # or 0: any free port
 MEGAPIXELS_RANGE = (10.0, 1000.0)
 MAX_FILE_BYTES = 64 * 1024
+MODEL_CONCURRENCY_RANGE = (1, 16)
+MODEL_TIMEOUT_RANGE = (5.0, 600.0)  # seconds for one answer
+MAX_URL_CHARS = 500
+MAX_MODEL_NAME_CHARS = 200
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})  # photos stay on this machine
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,11 @@ class UserConfig:
     port: int | None = None  # None: 8765; 0: any free port
     max_megapixels: float | None = None  # None: Pillow's bomb limit (179 MP)
     analyzer: str | None = None  # "detector" (the bundled models) or "names"; None: detector
+    # an optional vision model server (OpenAI-compatible); its key is in `secret_store`
+    model_url: str | None = None  # e.g. http://127.0.0.1:11434/v1 (Ollama)
+    model_name: str | None = None
+    model_concurrency: int | None = None  # None: 1 (a local server answers one at a time)
+    model_timeout: float | None = None  # None: 60 s
 
     def to_json(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if value is not None}
@@ -88,7 +99,42 @@ def check_field(name: str, value: Any) -> str | None:
         if isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high:
             return None
         return f"max_megapixels must be from {low:g} to {high:g}"
+    if name == "model_url":
+        return check_model_url(value)
+    if name == "model_name":
+        text = value if isinstance(value, str) else ""
+        if text.strip() and len(text) <= MAX_MODEL_NAME_CHARS and text.isprintable():
+            return None
+        return f"model_name must be a name of 1 to {MAX_MODEL_NAME_CHARS} printable characters"
+    if name == "model_concurrency":
+        low, high = MODEL_CONCURRENCY_RANGE
+        if _is_int(value) and low <= value <= high:
+            return None
+        return f"model_concurrency must be a whole number from {low} to {high}"
+    if name == "model_timeout":
+        low, high = MODEL_TIMEOUT_RANGE
+        if isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high:
+            return None
+        return f"model_timeout must be from {low:g} to {high:g} seconds"
     return f"unknown setting {name!r}"
+
+
+def check_model_url(value: Any) -> str | None:
+    """None for an http(s) address with a host and no password in it, else why not."""
+    if not isinstance(value, str) or len(value) > MAX_URL_CHARS or not value.isprintable():
+        return f"model_url must be an http(s) address of at most {MAX_URL_CHARS} characters"
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 (raises on a port out of range)
+    except ValueError:
+        return "model_url is not a valid address"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "model_url must start with http:// or https:// and name a server"
+    if parts.username or parts.password:
+        return "model_url must not carry a user or password (the key is asked for apart)"
+    if parts.query or parts.fragment:
+        return "model_url must not have a query (?…) or a fragment (#…)"
+    return None
 
 
 def validate(config: UserConfig) -> UserConfig:
@@ -96,6 +142,8 @@ def validate(config: UserConfig) -> UserConfig:
     problems = [
         p for f in fields(UserConfig) if (p := check_field(f.name, getattr(config, f.name)))
     ]
+    if (config.model_url is None) != (config.model_name is None):
+        problems.append("model_url and model_name go together: give both, or neither")
     if problems:
         raise ConfigError(problems)
     return config

@@ -84,6 +84,9 @@ class ServerApi:
     """(batch id, photo ids or None, only those with a model notice) → photos queued again;
     raises BatchNotFound, reanalysis.ReanalysisError, reanalysis.NothingToReanalyse."""
     version: str = __version__
+    check_model: Callable[[Any], dict[str, Any]] | None = None
+    """{url, model, key?, timeout?} → the model's answer to a sample photo (model_setup);
+    raises model_setup.CheckRefused. None: no model check here."""
 
     @classmethod
     def from_core(cls, core: Core) -> ServerApi:

@@ -19,7 +19,7 @@ from pathlib import Path
 from aiohttp import web
 
 from desktopapp.platform.paths import resources_dir
-from desktopapp.server import pages, routes_api, routes_queue, routes_review
+from desktopapp.server import pages, routes_api, routes_model, routes_queue, routes_review
 from desktopapp.server.api_types import ServerApi
 from desktopapp.server.config import Limits, SecurityConfig, StreamConfig
 from desktopapp.server.context import CONTEXT, ServerContext
@@ -101,6 +101,7 @@ def create_app(
     app.router.add_post("/api/browser-tickets", routes_api.create_browser_ticket)
     routes_review.add_routes(app)
     routes_queue.add_routes(app)
+    routes_model.add_routes(app)
     app.router.add_get("/", pages.index_page, name="page-index")
     app.router.add_get("/batches/{batch_id}", pages.batch_page, name="page-batch")
     app.router.add_get("/queue", pages.queue_page, name="page-queue")

@@ -14,6 +14,7 @@
     api.pause(12, cb); api.resume(12, cb); api.cancel(12, cb); api.move_to_front(12, cb)
     api.queue(cb)                     # the dashboard; api.queue_batch_photos(12, cb)
     api.clean_queue(30, cb)           # finished batches older than 30 days: {"deleted": n}
+    api.check_model(url, model, key, 60, cb)  # a vision model's answer to a sample photo
 
 Every call returns at once; the callback runs later on the GUI thread with an
 `ApiResult`. Nothing here blocks, and nothing touches the database.
@@ -219,6 +220,22 @@ class ApiClient(QObject):
         if not isinstance(url, str) or not url.startswith("/") or url.startswith("//"):
             return None
         return self.base_url + url
+
+    # -- the vision model's "Test connection" ---------------------------------------------
+    def check_model(
+        self,
+        url: str,
+        model: str,
+        key: str | None,
+        timeout: float,
+        callback: Callback | None = None,
+    ) -> QNetworkReply:
+        """The model's answer to a bundled sample photo: {"ok", "room", "items", "seconds",
+        "tokens"} or {"ok": false, "code", "message"}; no `key`: the stored one."""
+        body: dict[str, Any] = {"url": url, "model": model, "timeout": timeout}
+        if key:
+            body["key"] = key
+        return self._send("POST", "/api/model/check", "check_model", callback, body)
 
     def abort_all(self) -> None:
         for reply in list(self._pending):

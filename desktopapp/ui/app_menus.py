@@ -67,7 +67,12 @@ class AppMenus(QObject):
             self.settings_dialog.raise_()
             self.settings_dialog.activateWindow()
             return self.settings_dialog
-        dialog = SettingsDialog(self.window.tr_, parent=self.window)
+        api = getattr(self.window, "api", None)
+        dialog = SettingsDialog(
+            self.window.tr_,
+            parent=self.window,
+            check_model=api.check_model if api is not None else None,
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda result, d=dialog: self._settings_done(d, result))
         dialog.destroyed.connect(lambda: setattr(self, "settings_dialog", None))

@@ -1,6 +1,7 @@
-"""File → Settings…: language, photos processed at once, recognition, largest photo, port.
+"""File → Settings…: language, photos processed at once, recognition, largest photo, port;
+and on a second tab an optional vision model (`model_settings`).
 
-    dialog = SettingsDialog(tr, parent=window)
+    dialog = SettingsDialog(tr, parent=window, check_model=api.check_model)
     if dialog.exec() == QDialog.DialogCode.Accepted and dialog.changed: ...
 
 It edits the user's preferences file (`desktopapp.platform.user_config`) and nothing
@@ -23,10 +24,12 @@ from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from desktopapp.platform.secret_store import KeyRefused, KeyStore, default_key_store
 from desktopapp.platform.settings import DEFAULT_PORT, default_workers
 from desktopapp.platform.user_config import (
     MEGAPIXELS_RANGE,
@@ -41,6 +44,7 @@ from desktopapp.platform.user_config import (
 )
 from desktopapp.ui import theme
 from desktopapp.ui.i18n import Translator, system_language
+from desktopapp.ui.model_settings import CheckModel, ModelSettingsPage
 from desktopapp.ui.widgets import muted_label
 
 HINT_WIDTH = 380  # px: the hints under the fields
@@ -52,17 +56,32 @@ class SettingsDialog(QDialog):
         translator: Translator,
         path: Path | None = None,
         parent: QWidget | None = None,
+        check_model: CheckModel | None = None,
+        key_store: KeyStore | None = None,
     ) -> None:
         super().__init__(parent)
         self._tr = tr = translator
         self.path = path or config_path()
         self.initial, self.load_problems = load_user_config(self.path)
         self.saved: UserConfig | None = None
+        self.key_saved = False
         self.setWindowTitle(tr("settings.title"))
         self.setObjectName("settingsDialog")
-        box = QVBoxLayout(self)
-        box.setContentsMargins(24, 20, 24, 16)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(20, 16, 20, 16)
+        outer.setSpacing(10)
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        outer.addWidget(self.tabs)
+        general = QWidget(self.tabs)
+        box = QVBoxLayout(general)
+        box.setContentsMargins(4, 8, 4, 4)
         box.setSpacing(10)
+        self.tabs.addTab(general, tr("settings.tab.general"))
+        self.model_page = ModelSettingsPage(
+            tr, key_store or default_key_store(self.path), check_model, self.tabs
+        )
+        self.tabs.addTab(self.model_page, tr("settings.tab.model"))
 
         self.language = QComboBox(self)
         system_name = tr(f"settings.language.{system_language()}")
@@ -107,7 +126,7 @@ class SettingsDialog(QDialog):
             "", self._hint(tr("settings.portHint", default=DEFAULT_PORT, min=low, max=high))
         )
 
-        box.addSpacing(6)
+        box.addStretch(1)
         note = QFrame(self)
         note.setObjectName("restartNote")
         note_box = QVBoxLayout(note)
@@ -125,7 +144,7 @@ class SettingsDialog(QDialog):
         note.setStyleSheet(
             f"#restartNote {{ background: {theme.rgba(tint)}; border-radius: 8px; }}"
         )
-        box.addWidget(note)
+        outer.addWidget(note)
 
         self.error = QLabel("", self)
         self.error.setWordWrap(True)
@@ -133,7 +152,7 @@ class SettingsDialog(QDialog):
         palette.setColor(QPalette.ColorRole.WindowText, theme.accent("red"))
         self.error.setPalette(palette)
         self.error.setVisible(False)
-        box.addWidget(self.error)
+        outer.addWidget(self.error)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save
@@ -149,7 +168,7 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
-        box.addWidget(buttons)
+        outer.addWidget(buttons)
         self.set_values(self.initial)
         self.adjustSize()
 
@@ -186,18 +205,20 @@ class SettingsDialog(QDialog):
         self.analyzer.setCurrentIndex(max(0, self.analyzer.findData(config.analyzer or "detector")))
         self.megapixels.setValue(round(config.max_megapixels or 0))
         self.port.setValue(DEFAULT_PORT if config.port is None else config.port)
+        self.model_page.set_values(config)
         self.error.setVisible(False)
 
     def values(self) -> UserConfig:
         """What the form says, defaults as None (so a later default change applies)."""
         analyzer = self.analyzer.currentData()
-        return UserConfig(
+        general = UserConfig(
             language=self.language.currentData(),
             workers=self.workers.value() or None,
             port=None if self.port.value() == DEFAULT_PORT else self.port.value(),
             max_megapixels=float(self.megapixels.value()) or None,
             analyzer=None if analyzer == "detector" else analyzer,
         )
+        return self.model_page.values(general)
 
     def problems(self, config: UserConfig) -> list[str]:
         tr = self._tr
@@ -215,23 +236,28 @@ class SettingsDialog(QDialog):
             problem = check_field(name, getattr(config, name))
             if problem:
                 messages.append(tr("settings.invalid.other", message=problem))
-        return messages
+        return messages + self.model_page.problems()
 
     @property
     def changed(self) -> bool:
-        return self.saved is not None and self.saved != self.initial
+        return self.saved is not None and (self.saved != self.initial or self.key_saved)
 
     def accept(self) -> None:
         config = self.values()
         problems = self.problems(config)
         if problems:
             self._show_error("\n".join(problems))
+            if problems == self.model_page.problems():  # only the model's: show its tab
+                self.tabs.setCurrentWidget(self.model_page)
             return
         try:
+            key_changed = self.model_page.key_changed
+            self.model_page.save_key()
             save_user_config(config, self.path)
-        except (ConfigError, OSError) as exc:
+        except (ConfigError, KeyRefused, OSError) as exc:
             self._show_error(self._tr("settings.saveError", message=exc))
             return
+        self.key_saved = key_changed
         self.saved = config
         super().accept()
 
