@@ -508,7 +508,13 @@ class PhotoViewer(QDialog):
         self.hint = muted_label(tr("viewer.hint"), self, 0.9)
         self.close_button = QPushButton(tr("viewer.close"), self)
         self.close_button.clicked.connect(self.close)
-        for button in (self.previous_button, self.next_button, self.close_button):
+        self.reanalyse_button = QPushButton(tr("reanalyse.photo"), self)
+        self.reanalyse_button.setObjectName("reanalyse")
+        self.reanalyse_button.setToolTip(tr("reanalyse.photoTip"))
+        self.reanalyse_button.clicked.connect(self.reanalyse)
+        self.reanalyse_button.setVisible(self._review is not None)
+        buttons = (self.previous_button, self.next_button, self.reanalyse_button)
+        for button in (*buttons, self.close_button):
             button.setAutoDefault(False)
         bottom.addWidget(self.previous_button)
         bottom.addWidget(self.position)
@@ -516,6 +522,7 @@ class PhotoViewer(QDialog):
         bottom.addStretch(1)
         bottom.addWidget(self.hint)
         bottom.addSpacing(8)
+        bottom.addWidget(self.reanalyse_button)
         bottom.addWidget(self.close_button)
         outer.addLayout(bottom)
 
@@ -635,6 +642,7 @@ class PhotoViewer(QDialog):
         self.canvas.setAccessibleName(tr("viewer.image", name=name))
         self.canvas.setAccessibleDescription(", ".join([room, *accessible]))
         self._render_position()
+        self.reanalyse_button.setEnabled(editable)  # a finished photo only
         self._show_picture(photo_id)
         for step in (1, -1):  # the likely next photos, fetched ahead
             row = self._done_row(self.row + step, step)
@@ -705,6 +713,13 @@ class PhotoViewer(QDialog):
             return False
         photo = self._model.photo(self.row)
         return photo.get("status") == "DONE" and isinstance(photo.get("id"), int)
+
+    def reanalyse(self) -> None:
+        """Send the photo on screen round again (detector and model); the stream then shows
+        it queued, then done, here too."""
+        photo_id = self.photo_id
+        if self._review is not None and self.editable and isinstance(photo_id, int):
+            self._review.reanalyse([photo_id])
 
     def _correct(self, kind: str, fields: dict[str, Any]) -> None:
         if self._review is not None:

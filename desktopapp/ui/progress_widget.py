@@ -112,6 +112,9 @@ SUMMARY_SHARE = 0.62  # at most this share of the height goes to the inventory b
 LEARN_INTERVAL_MS = 2000  # item names: at most one `GET /api/batches/{id}` per interval
 LEARN_MAX_PHOTOS = 2000  # ... and only for batches whose state decodes in a few ms
 REFRESH_INTERVAL_MS = 2000  # a finished batch's stream resumes at most this often
+# The vision model's notices on a photo it could not complete (core.reanalysis).
+MODEL_NOTICES = ("model_unavailable", "model_bad_answer")
+
 # Failures no retry can fix (the server's own list, desktopapp/core/tasks.py): the file is
 # not a picture, or not one PhotoLot reads. "Retry failed photos" is off when only these.
 PERMANENT_ERRORS = frozenset(
@@ -243,6 +246,11 @@ class BatchProgressWidget(QWidget):
         bottom = QHBoxLayout()
         bottom.setSpacing(8)
         bottom.addStretch(1)
+        self.reanalyse_button = QPushButton(tr("reanalyse.batch"), header)
+        self.reanalyse_button.setObjectName("reanalyseBatch")
+        set_icon(self.reanalyse_button, "retry")
+        self.reanalyse_button.clicked.connect(lambda: self.review.reanalyse(None))
+        self.reanalyse_button.hide()  # only while some photo lacks the model's items
         self.retry_failed_button = QPushButton(tr("action.retryFailed"), header)
         set_icon(self.retry_failed_button, "retry")
         self.retry_failed_button.clicked.connect(self.retry_failed)
@@ -256,6 +264,7 @@ class BatchProgressWidget(QWidget):
         set_icon(self.export_pdf_button, "export")
         self.export_pdf_button.clicked.connect(self.export_pdf)
         for button in (
+            self.reanalyse_button,
             self.retry_failed_button,
             self.browser_button,
             self.export_button,
@@ -499,6 +508,9 @@ class BatchProgressWidget(QWidget):
         self.retry_failed_button.setText(
             tr("action.retrying") if self._retrying else tr("action.retryFailed")
         )
+        missed = self.model_missed()
+        self.reanalyse_button.setVisible(bool(missed))
+        self.reanalyse_button.setToolTip(tr("reanalyse.batchTip", n=missed) if missed else "")
         self.browser_button.setEnabled(has_batch)
         self.export_button.setEnabled(has_batch and state is not None and state.has_snapshot)
         self.export_pdf_button.setEnabled(self.export_button.isEnabled())
@@ -509,6 +521,18 @@ class BatchProgressWidget(QWidget):
             int(counts.get("queued", 0)),
         )
         self._render_review()
+
+    def model_missed(self) -> int:
+        """Finished photos with the detector's items only: the vision model failed them."""
+        client = self._client
+        if client is None:
+            return 0
+        return sum(
+            1
+            for photo in client.state.photos.values()
+            if photo.get("status") == "DONE"
+            and any(flag in MODEL_NOTICES for flag in photo.get("flags") or ())
+        )
 
     def _retryable(self) -> bool | None:
         """Whether a failed photo may succeed if tried again: None without failures, False

@@ -5,7 +5,9 @@
     actions.correct("room.rename", {"room": room_ref(room), "name": "Salon bleu"})
     actions.room_menu(room, rooms, parent).popup(pos)   # rename / merge into / add an item
     actions.line_menu(room, line, parent)       # flags, not moving, packed by, remove
-    actions.photo_menu([ids], photos, rooms, parent)    # move to room, exclude / include
+    actions.photo_menu([ids], photos, rooms, parent)    # move to room, exclude / include,
+                                                        # analyse again
+    actions.reanalyse([ids]); actions.reanalyse(None)   # again: these / the model missed
     actions.undo(); actions.redo(); actions.describe(state.review["undo"])
 
 Every action is one `POST` (ApiClient); nothing is changed locally. What the window shows
@@ -116,6 +118,34 @@ class ReviewActions(QObject):
             self.message.emit("error", self._tr("review.error", message=result.message))
             return
         # the change comes back on the stream; one that does not follow has closed
+        if client.connection == Connection.FINISHED and not getattr(client, "follow", False):
+            client.resume()
+
+    # -- analysing photos again (after the vision model was down) -----------------------
+    def reanalyse(self, photo_ids: list[int] | None) -> bool:
+        """Send finished photos round again (`None`: those the model missed); the stream
+        then shows them queued, then done. The answer goes to the banner."""
+        client = self._client
+        if client is None:
+            return False
+        self._start()
+        self._api.reanalyse(
+            client.batch_id, photo_ids, lambda result: self._reanalysed(client, result)
+        )
+        return True
+
+    def _reanalysed(self, client: SseClient, result: ApiResult) -> None:
+        self._pending = max(0, self._pending - 1)
+        if not self._pending:
+            self.busyChanged.emit(False)
+        if not result.ok:
+            self.message.emit("error", self._tr("reanalyse.error", message=result.message))
+            return
+        data = result.data if isinstance(result.data, Mapping) else {}
+        text = self._tr("reanalyse.done", n=len(data.get("requeued") or []))
+        if data.get("paused"):
+            text += " " + self._tr("reanalyse.paused")
+        self.message.emit("success", text)
         if client.connection == Connection.FINISHED and not getattr(client, "follow", False):
             client.resume()
 
@@ -299,6 +329,13 @@ class ReviewActions(QObject):
         toggle.triggered.connect(
             lambda: self.correct("photo.exclude", {"photoIds": ids, "excluded": not excluded})
         )
+        menu.addSeparator()
+        finished = [int(p["id"]) for p in photos if p.get("status") == "DONE" and "id" in p]
+        again = menu.addAction(tr("reanalyse.photo"))
+        again.setObjectName("reanalyse")
+        again.setToolTip(tr("reanalyse.photoTip"))
+        again.setEnabled(bool(finished))
+        again.triggered.connect(lambda: self.reanalyse(finished))
         menu.setEnabled(bool(ids))
         return menu
 
