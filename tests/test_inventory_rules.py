@@ -172,6 +172,25 @@ def test_built_in_items_are_listed_but_not_moved():
     assert room["itemsCount"] == 1 and room["items"][-1]["label"] == "sink"
 
 
+def test_a_models_objects_outside_the_catalogue_are_named_and_wait_for_a_volume():
+    other = {"label": "other", "quantity": 1, "source": "model"}
+    summary = inventory_summary(
+        [
+            photo(1, "living_room", [item("sofa"), {**other, "text": "piano bench"}]),
+            photo(2, "living_room", [{**other, "quantity": 2, "text": "aquarium"}]),
+        ],
+        "t",
+        CATALOGUE,
+    )
+    (room,) = summary["rooms"]
+    lines = {line["label"]: line for line in room["items"]}
+    assert lines["other"]["en"] == "Other: aquarium, piano bench"
+    assert lines["other"]["fr"] == "Autre : aquarium, piano bench"
+    assert lines["other"]["quantity"] == 2 and lines["other"]["volume_m3"] == 0
+    assert lines["other"]["needsVolume"] and not lines["sofa"]["needsVolume"]
+    assert summary["totalVolume"] == lines["sofa"]["volume_m3"]  # no made-up volume
+
+
 @pytest.mark.parametrize(
     ("items", "room", "cue"),
     [

@@ -19,6 +19,10 @@ from desktopapp.inventory.corrections import RoomEdits
 from desktopapp.inventory.packing import packed_volume
 
 UNKNOWN_ROOM = "unknown"
+# a vision model's object outside the catalogue: named by what it said, no volume until the
+# user gives one (a guess would be wrong both ways: a lamp or a piano)
+OTHER = "other"
+MAX_OTHER_NAMES = 5
 
 
 @dataclass
@@ -26,6 +30,7 @@ class _Seen:
     quantity: int = 0
     photo_id: int | None = None
     detected: int = 0  # what the detector alone saw (a photo's items before any correction)
+    texts: set[str] = field(default_factory=set)  # `other`: what the model called them
 
 
 @dataclass
@@ -64,6 +69,9 @@ def collect_rooms(photos: Iterable[Any]) -> list[_Room]:
             seen = room.seen.setdefault(label, _Seen())
             if quantity > seen.quantity:
                 seen.quantity, seen.photo_id = quantity, photo.id
+        for item in photo.items or []:
+            if item.get("label") == OTHER and isinstance(item.get("text"), str):
+                room.seen[OTHER].texts.add(item["text"])
         detected = getattr(photo, "detected_items", None)
         for label, quantity in _photo_counts(photo.items if detected is None else detected).items():
             seen = room.seen.setdefault(label, _Seen())
@@ -94,6 +102,9 @@ def _item_line(
         en = fr = str(hand.get("name") or label)
         unit = float(hand.get("volume_m3") or 0.0)
         fragile = dismountable = built_in = False
+        if label == OTHER and "name" not in hand:  # what a model saw outside the catalogue
+            said = ", ".join(sorted(seen.texts)[:MAX_OTHER_NAMES]) or "?"
+            en, fr = f"Other: {said}", f"Autre : {said}"
     fragile = bool(flags.get("fragile", fragile))
     dismountable = bool(flags.get("dismountable", dismountable))
     not_moving = flags.get("notMoving")
@@ -116,6 +127,7 @@ def _item_line(
         "notMoving": not_moving,
         "packedBy": flags.get("packedBy", "mover"),
         "custom": entry is None and "name" in hand,
+        "needsVolume": entry is None and unit == 0.0 and moving > 0,
         "photoId": seen.photo_id,
     }
 
