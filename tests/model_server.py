@@ -7,10 +7,10 @@ tests/test_model_cost.py).
     ...  # VisionConfig(server.url, "llava:test", KEY)
     server.close()
 
-Each request is recorded (headers, body) with the server's own start and end of handling
-it until its answer was ready (`spans`, time.monotonic()). "hang" holds the answer past the client's timeout; "gate"
-holds it until `gate.set()` (then answers with the next entry); a callable is called with
-the request's body and returns the answer."""
+Each request is recorded (headers, body), with the server's own time handling it until its
+answer was ready (`spans`, time.monotonic()). "hang" holds the answer past the client's
+timeout; "gate" holds it until `gate.set()` (then answers with the next entry); a callable
+is called with the request's body and returns the answer."""
 
 from __future__ import annotations
 

@@ -82,9 +82,23 @@ BATCH_COLUMNS = (
     "throughput",
     "wait",
     "work",
+    "model",
+    "tokens",
     "eta",
 )
-PHOTO_COLUMNS = ("file", "status", "attempts", "wait", "copy", "decode", "detect", "write", "error")
+MODEL_COLUMNS = ("model", "tokens")  # shown only when a model was asked (data["model"])
+PHOTO_COLUMNS = (
+    "file",
+    "status",
+    "attempts",
+    "wait",
+    "copy",
+    "decode",
+    "detect",
+    "model",
+    "write",
+    "error",
+)
 STAGES = ("copy", "decode", "detect", "write")
 CLEAN_DEFAULT_DAYS = 30
 SHORTCUT = "Ctrl+J"  # like a browser's downloads: the work going on
@@ -129,6 +143,58 @@ def format_pair(tr: Translator, times: Any) -> str:
     if _number(times.get("p50")) is None:
         return "—"
     return f"{format_duration(tr, times.get('p50'))} / {format_duration(tr, times.get('p95'))}"
+
+
+def _cost(value: Any) -> dict[str, Any]:
+    """A dashboard's `model` entry (what asking the vision model cost), or {}."""
+    if not isinstance(value, dict) or not _number(value.get("photos")):
+        return {}
+    return value
+
+
+def format_model_time(tr: Translator, model: Any) -> str:
+    """The model's mean seconds per photo sent to it; "—" when none was."""
+    cost = _cost(model)
+    return format_duration(tr, cost.get("secondsPerPhoto")) if cost else "—"
+
+
+def format_tokens(tr: Translator, model: Any) -> str:
+    """The mean tokens per photo the model's server reported; "—" when it reported none."""
+    tokens = _cost(model).get("tokens")
+    per_photo = _number(tokens.get("perPhoto")) if isinstance(tokens, dict) else None
+    return tr.number(per_photo) if per_photo is not None else "—"
+
+
+def model_tip(tr: Translator, model: Any) -> str:
+    """ "3 photos sent to the model · 4,2 s waiting in all" and, when reported, "2 300 tokens
+    in all over 2 photos (prompt 2 200, completion 100)"."""
+    cost = _cost(model)
+    if not cost:
+        return ""
+    lines = [
+        tr(
+            "queuePanel.modelTip",
+            n=int(cost["photos"]),
+            time=format_duration(tr, cost.get("seconds")),
+        )
+    ]
+    tokens = cost.get("tokens")
+    if isinstance(tokens, dict) and _number(tokens.get("photos")):
+
+        def count(key: str) -> str:
+            value = _number(tokens.get(key))
+            return tr.number(value) if value is not None else "—"
+
+        lines.append(
+            tr(
+                "queuePanel.tokensTip",
+                n=int(tokens["photos"]),
+                total=count("total"),
+                prompt=count("prompt"),
+                completion=count("completion"),
+            )
+        )
+    return "\n".join(lines)
 
 
 def batch_label(tr: Translator, batch: dict[str, Any]) -> str:
@@ -236,6 +302,10 @@ class QueueModel(QAbstractTableModel):
             return format_pair(tr, batch.get("wait"))
         if column == "work":
             return format_pair(tr, batch.get("processing"))
+        if column == "model":
+            return format_model_time(tr, batch.get("model"))
+        if column == "tokens":
+            return format_tokens(tr, batch.get("model"))
         if column == "eta":
             status = batch.get("status")
             if is_final(status):
@@ -258,6 +328,8 @@ class QueueModel(QAbstractTableModel):
             per_minute = _number(throughput.get("perMinute"))
             overall = tr.number(per_minute, 1) if per_minute is not None else "—"
             return tr("queuePanel.throughputTip", n=overall)
+        if column in MODEL_COLUMNS:
+            return model_tip(tr, batch.get("model"))
         return ""
 
 
@@ -415,6 +487,8 @@ class PhotoTimesModel(QAbstractTableModel):
             if column == "file":
                 total = format_duration(tr, timings.get("total"))
                 return tr("queuePanel.photoTotal", name=str(photo.get("fileName")), time=total)
+            if column == "model" and "model" in timings:
+                return model_tip(tr, _photo_cost(timings))
             return None
         if role != Qt.ItemDataRole.DisplayRole:
             return None
@@ -424,7 +498,7 @@ class PhotoTimesModel(QAbstractTableModel):
             return tr.photo_status(photo.get("status"))
         if column == "attempts":
             return tr.number(int(_number(photo.get("attempts")) or 0))
-        if column in ("wait", *STAGES):
+        if column in ("wait", "model", *STAGES):
             return format_duration(tr, timings.get(column))
         if column == "error":
             code = photo.get("errorCode")
@@ -433,6 +507,16 @@ class PhotoTimesModel(QAbstractTableModel):
             message = tr.photo_error(str(code), str(photo.get("errorMessage") or "") or None)
             return f"{code} · {message}"
         return ""
+
+
+def _photo_cost(timings: dict[str, Any]) -> dict[str, Any]:
+    """One photo's timings as a dashboard's `model` entry (for the same tooltip)."""
+    tokens = timings.get("tokens") if isinstance(timings.get("tokens"), dict) else None
+    return {
+        "photos": 1,
+        "seconds": timings.get("model"),
+        "tokens": {**tokens, "photos": 1} if tokens and "total" in tokens else None,
+    }
 
 
 def _view(parent: QWidget, model: QAbstractTableModel, name: str) -> QTreeView:
@@ -632,6 +716,7 @@ class QueuePanel(QWidget):
         self._render_workers({})
         self._render_actions()
         self._render_photos_hint()
+        self._render_model_columns()
 
     # -- the stream -----------------------------------------------------------------------
     def showEvent(self, event) -> None:
@@ -656,6 +741,7 @@ class QueuePanel(QWidget):
         if not kept and selected is not None:
             self.select_batch(selected, scroll=False)
         self.empty.setVisible(not self.model.batches)
+        self._render_model_columns()
         self._render_totals()
         self._render_workers(data.get("workers") or {})
         self._render_connection()
@@ -719,6 +805,7 @@ class QueuePanel(QWidget):
         if current == batch_id:
             if result.ok and isinstance(result.data, dict):
                 self.photo_model.set_photos(batch_id, list(result.data.get("photos") or []))
+                self._render_model_columns()
                 self._photos_counts = counts
                 self._render_photos_hint()
                 self.photosShown.emit(batch_id)
@@ -771,6 +858,17 @@ class QueuePanel(QWidget):
             detail=stream.error,
         )
 
+    def _render_model_columns(self) -> None:
+        """The model's columns only when a model was asked: no clutter without one."""
+        used = bool(_cost(self.data.get("model")))
+        for column in MODEL_COLUMNS:
+            self.view.setColumnHidden(BATCH_COLUMNS.index(column), not used)
+        asked = any(
+            isinstance(p.get("timings"), dict) and "model" in p["timings"]
+            for p in self.photo_model.photos
+        )
+        self.photo_view.setColumnHidden(PHOTO_COLUMNS.index("model"), not asked)
+
     def _render_totals(self) -> None:
         tr = self._tr
         data = self.data
@@ -779,15 +877,18 @@ class QueuePanel(QWidget):
         workers = data.get("workers") or {}
         count = int(_number(workers.get("count")) or 0)
         running = sum(1 for b in self.model.batches if not is_final(b.get("status")))
-        self.totals.setText(
-            " · ".join(
-                [
-                    tr("queuePanel.running", n=running),
-                    tr("queuePanel.perMinuteAll", n=tr.number(minute)),
-                    tr("queuePanel.workerCount", n=count),
-                ]
-            )
-        )
+        parts = [
+            tr("queuePanel.running", n=running),
+            tr("queuePanel.perMinuteAll", n=tr.number(minute)),
+            tr("queuePanel.workerCount", n=count),
+        ]
+        cost = _cost(data.get("model"))
+        if cost:  # what the model costs, over the batches listed
+            parts.append(tr("queuePanel.modelTotals", time=format_model_time(tr, cost)))
+            if isinstance(cost.get("tokens"), dict):
+                parts.append(tr("queuePanel.modelTokens", n=format_tokens(tr, cost)))
+        self.totals.setText(" · ".join(parts))
+        self.totals.setToolTip(model_tip(tr, cost))
 
     def _render_workers(self, workers: dict[str, Any]) -> None:
         tr = self._tr
@@ -966,5 +1067,7 @@ __all__ = [
     "QueuePanel",
     "format_duration",
     "format_eta",
+    "format_model_time",
     "format_pair",
+    "format_tokens",
 ]
