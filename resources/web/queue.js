@@ -11,7 +11,11 @@
  *
  * A batch's photos (attempts, stage times, errors) are read on demand with
  * GET /api/queue/batches/{id} when the person opens them, and read again only when a
- * `queue` event shows that batch's counts changed. All text goes in with textContent. */
+ * `queue` event shows that batch's counts changed. All text goes in with textContent.
+ *
+ * What a vision model costs (the dashboard's `model`, overall and per batch: seconds per
+ * photo, tokens per photo and in all when its server reports them) is shown only when a
+ * model was asked: without one the page looks as before. */
 (function (global) {
   "use strict";
 
@@ -86,7 +90,22 @@
     return name || t("list.batch", { id: batch ? batch.batchId : "?" });
   }
 
-  global.QueueView = { eta: eta, duration: duration, workerName: workerName };
+  /** A model's cost (`model` of the dashboard): its mean seconds per photo, "—" if none. */
+  function modelTime(model) {
+    return model && model.photos ? duration(model.secondsPerPhoto) : "—";
+  }
+
+  /** Tokens per photo, and in all: "1,150 (2,300 in all)"; "—" when none were reported. */
+  function tokens(model) {
+    var reported = model && model.tokens;
+    if (!reported || !reported.photos) return "—";
+    return t("queue.tokens", {
+      n: PL.number(Math.round(Number(reported.perPhoto) || 0)),
+      total: PL.number(Number(reported.total) || 0)
+    });
+  }
+
+  global.QueueView = { eta: eta, duration: duration, workerName: workerName, modelTime: modelTime, tokens: tokens };
 
   // ---- the page ----------------------------------------------------------------------------
 
@@ -102,6 +121,11 @@
     figRate: $("fig-rate"),
     figWaiting: $("fig-waiting"),
     figWorkers: $("fig-workers"),
+    figures: document.querySelector(".queue-figures"),
+    figModelBox: $("fig-model-box"),
+    figModel: $("fig-model"),
+    figTokensBox: $("fig-tokens-box"),
+    figTokens: $("fig-tokens"),
     workerList: $("worker-list"),
     workersIdle: $("workers-idle"),
     workersNone: $("workers-none"),
@@ -303,6 +327,12 @@
     setText(ui.figRate, perSecond > 0 ? t("queue.perMinute", { n: pace(perSecond * 60) }) : "—");
     setText(ui.figWaiting, PL.number(waiting));
     setText(ui.figWorkers, PL.number(busyCount) + " / " + PL.number(workers.count || 0));
+    var model = body.model && body.model.photos ? body.model : null; // none: nothing said
+    ui.figures.classList.toggle("has-model", !!model);
+    ui.figModelBox.hidden = !model;
+    ui.figTokensBox.hidden = !model;
+    setText(ui.figModel, modelTime(model));
+    setText(ui.figTokens, tokens(model));
   }
 
   function renderWorkers(workers) {
@@ -426,7 +456,7 @@
 
     var stats = PL.el("dl", "qbatch-stats");
     var statCells = {};
-    ["lastMinute", "average", "wait", "processing"].forEach(function (kind) {
+    ["lastMinute", "average", "wait", "processing", "model", "tokens"].forEach(function (kind) {
       var cell = PL.el("div", "qstat");
       cell.setAttribute("data-kind", kind);
       cell.appendChild(PL.el("dt", null, t("queue.stat." + kind)));
@@ -434,6 +464,7 @@
       cell.appendChild(dd);
       stats.appendChild(cell);
       statCells[kind] = dd;
+      if (kind === "model" || kind === "tokens") cell.hidden = true; // only with a model
     });
     li.appendChild(stats);
 
@@ -535,6 +566,11 @@
     );
     setText(rec.stats.wait, duration(wait.p50) + " / " + duration(wait.p95));
     setText(rec.stats.processing, duration(run.p50) + " / " + duration(run.p95));
+    var model = batch.model && batch.model.photos ? batch.model : null;
+    rec.stats.model.parentNode.hidden = !model;
+    rec.stats.tokens.parentNode.hidden = !model;
+    setText(rec.stats.model, modelTime(model));
+    setText(rec.stats.tokens, tokens(model));
 
     var inFlight = busy.has(rec.id);
     var b = rec.buttons;
@@ -588,6 +624,7 @@
       ["copy", "num"],
       ["decode", "num"],
       ["detect", "num"],
+      ["model", "num"],
       ["write", "num"],
       ["total", "num"],
       ["error", ""]
@@ -604,7 +641,17 @@
     wrap.appendChild(table);
     rec.detail.appendChild(status);
     rec.detail.appendChild(wrap);
-    rec.photos = { status: status, wrap: wrap, tbody: tbody, rows: new Map(), loading: false, again: false };
+    var modelHead = thead.querySelector('th[data-col="model"]');
+    modelHead.hidden = true; // until a photo of the batch was sent to a model
+    rec.photos = {
+      status: status,
+      wrap: wrap,
+      tbody: tbody,
+      modelHead: modelHead,
+      rows: new Map(),
+      loading: false,
+      again: false
+    };
   }
 
   function loadPhotos(rec) {
@@ -638,6 +685,10 @@
     photos.status.hidden = list.length > 0;
     setText(photos.status, list.length ? "" : t("photos.empty"));
     photos.wrap.hidden = list.length === 0;
+    photos.asked = list.some(function (photo) {
+      return !!(photo && photo.timings && photo.timings.model !== undefined);
+    });
+    photos.modelHead.hidden = !photos.asked;
     var seen = new Set();
     var previous = null;
     list.forEach(function (photo) {
@@ -650,6 +701,7 @@
         photos.rows.set(id, row);
       }
       updatePhoto(row, photo);
+      row.cells.model.hidden = !photos.asked;
       var wanted = previous ? previous.nextSibling : photos.tbody.firstChild;
       if (row.tr !== wanted) photos.tbody.insertBefore(row.tr, wanted);
       previous = row.tr;
@@ -666,7 +718,7 @@
     var tr = PL.el("tr", "qphoto");
     tr.setAttribute("data-photo-id", id);
     var cells = {};
-    ["file", "status", "attempts", "wait", "copy", "decode", "detect", "write", "total", "error"].forEach(function (col) {
+    ["file", "status", "attempts", "wait", "copy", "decode", "detect", "model", "write", "total", "error"].forEach(function (col) {
       var numeric = col !== "file" && col !== "status" && col !== "error";
       var cell = PL.el(col === "file" ? "th" : "td", numeric ? "num" : null);
       if (col === "file") cell.scope = "row";
@@ -696,6 +748,9 @@
     STAGES.forEach(function (stage) {
       setText(c[stage], duration(timings[stage]));
     });
+    setText(c.model, duration(timings.model));
+    var used = timings.tokens && timings.tokens.total;
+    c.model.title = used ? t("queue.fig.tokens") + (PL.lang === "fr" ? "\u00a0: " : ": ") + PL.number(used) : "";
     setText(c.total, duration(timings.total));
     c.error.textContent = "";
     if (photo.errorCode || photo.errorMessage) {

@@ -1,0 +1,169 @@
+"""The /queue page shows what the vision model costs (issue 15, point 6) in Debian's
+Chromium driven by Playwright: a real Core (Huey threads) asking the loopback
+chat-completions server, the real server on port 0. The overview's two figures and each
+batch's lines appear only when a model was asked; tokens by hand from the `usage` the
+server reported (some answers carry none). No sleeps: Playwright's auto-waiting."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser_helpers import ARTIFACTS, CHROMIUM, collect_console_errors, launch_chromium
+from tests.conftest import wait_until_final
+from tests.helpers import make_photo
+from tests.model_server import ModelServer, completion
+
+if os.environ.get("CI"):
+    assert CHROMIUM.exists(), f"no Chromium at {CHROMIUM}: run .ci/setup"
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+expect = sync_api.expect
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+WAIT = 30_000
+GOOD = '{"room": "bedroom", "items": [{"label": "wardrobe", "quantity": 1}]}'
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def model_server() -> Iterator[ModelServer]:
+    server = ModelServer()
+    yield server
+    server.close()
+
+
+def serve(monkeypatch, data_dir: Path, url: str | None):
+    """A started Core (asking the model at `url`, or none) and the real server on port 0;
+    yields (core, the page's entry URL)."""
+    from desktopapp.core.services import Core
+    from desktopapp.platform.settings import Settings
+    from desktopapp.server import (
+        BrowserTickets,
+        SecurityConfig,
+        ServerApi,
+        ServerThread,
+        create_app,
+        generate_token,
+    )
+
+    for name in ("URL", "MODEL", "KEY"):
+        monkeypatch.delenv(f"PHOTOLOT_ANALYZER_{name}", raising=False)
+    if url:
+        monkeypatch.setenv("PHOTOLOT_ANALYZER_URL", url)
+        monkeypatch.setenv("PHOTOLOT_ANALYZER_MODEL", "llava:test")
+    core = Core(Settings(data_dir=data_dir, workers=1, analyzer="names"))
+    tickets = BrowserTickets()
+    token = generate_token()
+    server = ServerThread(
+        lambda: create_app(ServerApi.from_core(core), SecurityConfig(token), tickets=tickets),
+        port=0,
+    )
+    port = server.start()
+    core.start()
+    return core, server, lambda: f"http://127.0.0.1:{port}/queue?token={tickets.mint()}"
+
+
+def run_batch(core, folder: Path, names: list[str]) -> int:
+    for i, name in enumerate(names):
+        make_photo(folder / name, i + 1, size=(200, 150))
+    batch_id = core.create_batch([folder]).batch_id
+    wait_until_final(core, batch_id)
+    return batch_id
+
+
+def stat(page: Any, batch_id: int, kind: str) -> Any:
+    return page.locator(f'li.qbatch[data-batch-id="{batch_id}"] .qstat[data-kind="{kind}"]')
+
+
+def test_the_queue_page_shows_the_models_seconds_and_tokens(
+    browser, model_server, monkeypatch, data_dir, tmp_path
+):
+    model_server.script = [
+        completion(GOOD, {"prompt_tokens": 1200, "completion_tokens": 40, "total_tokens": 1240}),
+        completion(GOOD, {"prompt_tokens": 1000, "completion_tokens": 60}),  # total: 1060
+        completion(GOOD, None),  # no usage reported
+        completion(GOOD, {"total_tokens": 500}),  # the second batch
+    ]
+    core, server, entry = serve(monkeypatch, data_dir, model_server.url)
+    try:
+        first = run_batch(core, tmp_path / "Chambre", ["a.jpg", "b.jpg", "c.jpg"])
+        second = run_batch(core, tmp_path / "Salon", ["d.jpg"])
+        dashboard = core.queue_dashboard()
+        rows = {row["batchId"]: row for row in dashboard["batches"]}
+        context = browser.new_context(locale="en-US", viewport={"width": 1100, "height": 1100})
+        page = context.new_page()
+        errors = collect_console_errors(page)
+        page.goto(entry())
+        expect(page.locator("#fig-model-box")).to_be_visible(timeout=WAIT)
+        duration = "window.QueueView.duration"
+        overall = page.evaluate(f"{duration}({dashboard['model']['secondsPerPhoto']})")
+        expect(page.locator("#fig-model")).to_have_text(overall)
+        # (1240 + 1060 + 500) / 3 = 933.3 → 933; 2,800 in all
+        expect(page.locator("#fig-tokens")).to_have_text("933 (2,800 in all)")
+        expect(stat(page, first, "tokens").locator("dd")).to_have_text("1,150 (2,300 in all)")
+        expect(stat(page, second, "tokens").locator("dd")).to_have_text("500 (500 in all)")
+        mean = page.evaluate(f"{duration}({rows[first]['model']['secondsPerPhoto']})")
+        expect(stat(page, first, "model").locator("dd")).to_have_text(mean)
+        expect(stat(page, first, "model").locator("dt")).to_have_text("Model time per photo")
+        # a batch's photos: the model's own column, each photo's time
+        row = page.locator(f'li.qbatch[data-batch-id="{first}"]')
+        row.locator('button[data-action="photos"]').click()
+        expect(row.locator(".qdetail-table tbody tr")).to_have_count(3)
+        expect(row.locator('th[data-col="model"]')).to_be_visible()
+        expect(row.locator('tbody td[data-col="model"]')).to_have_count(3)
+        cell = row.locator('tr.qphoto >> nth=0 >> td[data-col="model"]')
+        expect(cell).to_have_attribute("title", "Tokens per photo: 1,240")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        bottom = page.evaluate(
+            "() => Math.ceil(document.querySelector('main').getBoundingClientRect().bottom)"
+        )
+        page.screenshot(
+            path=str(ARTIFACTS / "queue-page-model-cost.png"),
+            full_page=True,
+            clip={"x": 0, "y": 0, "width": 1100, "height": bottom},
+        )
+        assert not errors, errors
+        context.close()
+    finally:
+        server.stop()
+        assert core.stop(timeout=30)
+
+
+def test_without_a_model_the_queue_page_says_nothing_of_one(
+    browser, monkeypatch, data_dir, tmp_path
+):
+    core, server, entry = serve(monkeypatch, data_dir, None)
+    try:
+        batch_id = run_batch(core, tmp_path / "Chambre", ["a.jpg", "b.jpg"])
+        context = browser.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900})
+        page = context.new_page()
+        page.goto(entry())
+        row = page.locator(f'li.qbatch[data-batch-id="{batch_id}"]')
+        expect(row.locator(".badge")).to_have_text("TERMINÉ", timeout=WAIT)
+        expect(stat(page, batch_id, "processing")).to_be_visible()
+        expect(stat(page, batch_id, "model")).to_be_hidden()
+        expect(stat(page, batch_id, "tokens")).to_be_hidden()
+        expect(page.locator("#fig-model-box")).to_be_hidden()
+        expect(page.locator("#fig-tokens-box")).to_be_hidden()
+        row.locator('button[data-action="photos"]').click()
+        expect(row.locator(".qdetail-table tbody tr")).to_have_count(2)
+        expect(row.locator('th[data-col="model"]')).to_be_hidden()
+        expect(row.locator('td[data-col="model"]:visible')).to_have_count(0)
+        context.close()
+    finally:
+        server.stop()
+        assert core.stop(timeout=30)
