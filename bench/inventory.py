@@ -3,6 +3,8 @@
     python -m bench.inventory              # the shipped fusion through the real pipeline,
                                            # and each model alone, per label
     python -m bench.inventory --sweep      # each model alone: precision/recall per threshold
+    PHOTOLOT_ANALYZER_KEY=… python -m bench.inventory --model-url http://127.0.0.1:11434/v1 \
+        --model llava:13b                  # plus a column for the detector + that model
 
 Matching is by count per (photo, label): matched = min(true, detected). Precision and
 recall are reported per label and over the labels a COCO detector can see; room accuracy
@@ -10,6 +12,11 @@ over the photos whose room is not other/outdoor. The Pexels photos are fetched o
 ~/.cache/photolot-bench (see bench/inventory_labels.py). Timing: the detector alone on
 already decoded pictures (1 thread, median of 5 runs per photo), and the whole pipeline
 (copy, decode, thumbnail, detection, journal) with one worker.
+
+With --model-url and --model, the same photos go through the real pipeline once more with
+that vision model merged in (inventory.vision; its key from PHOTOLOT_ANALYZER_KEY only):
+the same per-label table, the seconds the model took per photo and the tokens it reported,
+and how many photos it could not answer (model_unavailable / model_bad_answer).
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from bench.inventory_labels import (
     room_accuracy,
     score,
 )
-from desktopapp.core import imaging, progress, state
+from desktopapp.core import imaging, progress, queue_dashboard, state
 from desktopapp.core.events import BatchWatcher
 from desktopapp.core.pipeline import ANALYSIS_SIDE
 from desktopapp.core.services import Core
@@ -105,10 +112,25 @@ def analyzer_for(threshold: float) -> DetectorAnalyzer:
     return DetectorAnalyzer("bench", lambda: None, catalogue, threshold)
 
 
-def through_pipeline(paths: dict[str, Path]) -> tuple[dict, dict, float]:
-    """The real pipeline (queue, worker, store, journal), one worker: items, rooms, ms/photo."""
+def through_pipeline(
+    paths: dict[str, Path], model: ModelServer | None = None
+) -> tuple[dict, dict, float]:
+    """The real pipeline (queue, worker, store, journal), one worker: items, rooms, ms/photo;
+    with `model`, that vision model merged in (its costs printed)."""
+    options = {}
+    if model is not None:
+        options = {
+            "model_url": model.url,
+            "model_name": model.name,
+            "model_concurrency": model.concurrency,
+            "model_timeout": model.timeout,
+        }
     with tempfile.TemporaryDirectory() as tmp:
-        core = Core(Settings(data_dir=Path(tmp), workers=1))
+        core = Core(
+            Settings(
+                data_dir=Path(tmp), workers=max(1, model.concurrency) if model else 1, **options
+            )
+        )
         core.start()
         core.analyzer.prepare()  # the model loads once, before timing
         started = time.perf_counter()
@@ -118,6 +140,8 @@ def through_pipeline(paths: dict[str, Path]) -> tuple[dict, dict, float]:
                 watcher.wait(5.0)
         elapsed = time.perf_counter() - started
         snap = core.snapshot(batch_id)
+        if model is not None:
+            model_costs(snap, queue_dashboard.batch_photos(batch_id))
         core.stop()
     by_file = {path.name: name for name, path in paths.items()}
     found, rooms = {}, {}
@@ -129,6 +153,39 @@ def through_pipeline(paths: dict[str, Path]) -> tuple[dict, dict, float]:
         found[name] = tally
         rooms[name] = photo["roomType"]
     return found, rooms, elapsed * 1000 / len(paths)
+
+
+@dataclass(frozen=True)
+class ModelServer:
+    url: str
+    name: str
+    concurrency: int = 1
+    timeout: float = 120.0
+
+
+def model_costs(snap: dict, photos: list[dict]) -> None:
+    """What the model cost per photo, and the photos it could not answer."""
+    seconds, tokens = [], []
+    for photo in photos:
+        timings = photo.get("timings") or {}
+        if "model" in timings:
+            seconds.append(float(timings["model"]))
+        reported = timings.get("tokens") or {}
+        if isinstance(reported.get("total"), int):
+            tokens.append(reported["total"])
+    notices: dict[str, int] = {}
+    for photo in snap["photos"]:
+        for flag in photo.get("flags") or []:
+            if flag.startswith("model_"):
+                notices[flag] = notices.get(flag, 0) + 1
+    if seconds:
+        print(
+            f"model: {statistics.mean(seconds):.1f} s per photo (median "
+            f"{statistics.median(seconds):.1f}, max {max(seconds):.1f}) over {len(seconds)} photos"
+        )
+    if tokens:
+        print(f"model: {statistics.mean(tokens):.0f} tokens per photo, {sum(tokens)} in all")
+    print(f"model: not answered {notices or 'none'}")
 
 
 def fmt(value: float | None) -> str:
@@ -181,7 +238,18 @@ def sweep(truth: dict[str, Truth], run: Run) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sweep", action="store_true", help="precision/recall per threshold")
+    parser.add_argument(
+        "--model-url",
+        metavar="URL",
+        help="an OpenAI-compatible vision model server to measure too "
+        "(its key from PHOTOLOT_ANALYZER_KEY)",
+    )
+    parser.add_argument("--model", metavar="NAME", help="the model's name on that server")
+    parser.add_argument("--model-concurrency", type=int, default=1, metavar="N")
+    parser.add_argument("--model-timeout", type=float, default=120.0, metavar="SECONDS")
     args = parser.parse_args()
+    if bool(args.model_url) != bool(args.model):
+        parser.error("--model-url and --model go together")
     truth = load_labels()
     paths = photo_paths(sorted(truth))
     images = {name: decode(path) for name, path in paths.items()}
@@ -209,6 +277,15 @@ def main() -> None:
         if pipeline_ms is not None:
             figures[name]["pipelineMsPerPhoto"] = pipeline_ms
             print(f"whole pipeline, 1 worker: {pipeline_ms:.0f} ms per photo")
+    if args.model_url and not args.sweep:
+        model = ModelServer(
+            args.model_url.rstrip("/"), args.model, args.model_concurrency, args.model_timeout
+        )
+        found, rooms, pipeline_ms = through_pipeline(paths, model)
+        name = f"detector + model {args.model}"
+        figures[name] = report(f"{name} (real pipeline)", truth, found, rooms)
+        figures[name]["pipelineMsPerPhoto"] = pipeline_ms
+        print(f"whole pipeline with the model: {pipeline_ms:.0f} ms per photo")
     if not args.sweep:
         print(f"\nwritten to {save('inventory', figures)}")
 
