@@ -116,4 +116,5 @@ class ServerApi:
             queue_batch_photos=core.queue_batch_photos,
             clean_finished=core.clean_finished,
             reanalyse=core.reanalyse,
+            check_model=core.check_model,
         )
