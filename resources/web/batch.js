@@ -577,6 +577,7 @@
 
   function renderHead() {
     dirty.head = false;
+    REV.renderReanalyse(state); // "re-analyse the photos the model missed", while any
     var status = state.status || "UNKNOWN";
     var counts = state.counts;
     var done = BS.processed(state);

@@ -756,6 +756,7 @@
     var tools = PL.el("div", "photo-tools");
     tools.appendChild(button("btn btn-small btn-ghost photo-room-btn", t("review.photoRoom")));
     tools.appendChild(button("btn btn-small btn-ghost photo-exclude"));
+    tools.appendChild(button("btn btn-small btn-ghost photo-reanalyse", t("reanalyse.photo")));
     li.appendChild(tools);
   }
 
@@ -775,6 +776,46 @@
     var move = li.querySelector(".photo-room-btn");
     move.setAttribute("aria-label", t("review.photoRoomNamed", { name: name }));
     move.disabled = !done;
+    var again = li.querySelector(".photo-reanalyse");
+    again.setAttribute("aria-label", t("reanalyse.photo") + " — " + name);
+    again.title = t("reanalyse.photoTip");
+    again.disabled = !done;
+  }
+
+  // ---- analysing photos again (the vision model was down, or answered nonsense) ------------
+
+  var MODEL_NOTICES = ["model_unavailable", "model_bad_answer"];
+
+  /** Finished photos with the detector's items only. */
+  function modelMissed(state) {
+    var n = 0;
+    if (!state || !state.photos) return 0;
+    state.photos.forEach(function (photo) {
+      var flags = photo.flags || [];
+      if (photo.status === "DONE" && flags.some(function (f) { return MODEL_NOTICES.indexOf(f) >= 0; })) n++;
+    });
+    return n;
+  }
+
+  /** Send photos round again (`ids`, or null: those the model missed); the stream shows
+   * them queued, then done. */
+  function reanalyse(ids) {
+    var body = ids ? { photoIds: ids } : { modelNotices: true };
+    return post("/reanalyze", body).then(function (answer) {
+      if (!answer) return null;
+      var text = t("reanalyse.done", { n: (answer.requeued || []).length });
+      if (answer.paused) text += " " + t("reanalyse.paused");
+      showMessage(text, false);
+      return answer;
+    });
+  }
+
+  function renderReanalyse(state) {
+    var missed = modelMissed(state);
+    var again = $("reanalyse-missed");
+    if (!again) return;
+    again.hidden = missed === 0;
+    again.title = missed ? t("reanalyse.batchTip", { n: missed }) : "";
   }
 
   function onListClick(e) {
@@ -787,6 +828,8 @@
     } else if (target.closest(".photo-exclude")) {
       var photo = ctx.state.photos.get(id);
       correct("photo.exclude", { photoIds: [id], excluded: !(photo && photo.excluded === true) });
+    } else if (target.closest(".photo-reanalyse")) {
+      reanalyse([id]);
     } else if (target.closest(".photo-room-btn")) {
       selection.clear();
       pick(id, true, false);
@@ -942,6 +985,11 @@
       excludeSelected(false);
     });
     $("clear-selection").addEventListener("click", clearSelection);
+    if ($("reanalyse-missed")) {
+      $("reanalyse-missed").addEventListener("click", function () {
+        reanalyse(null);
+      });
+    }
     ["review-message-close", "viewer-message-close"].forEach(function (id) {
       if ($(id)) {
         $(id).addEventListener("click", function () {
@@ -954,6 +1002,8 @@
   global.Review = {
     setUp: setUp,
     correct: correct,
+    reanalyse: reanalyse,
+    renderReanalyse: renderReanalyse,
     showMessage: showMessage,
     catalogue: catalogue,
     render: render,
