@@ -78,7 +78,7 @@ def test_the_page_sends_missed_photos_round_again(browser, live, model, tmp_path
 
     missed = page.locator("#reanalyse-missed")
     expect(missed).to_be_visible(timeout=15_000)
-    expect(missed).to_have_text("Réanalyser les photos manquées par le modèle")
+    expect(missed).to_have_text("Redemander au modèle")
     expect(missed).to_have_attribute(
         "title", "2 photos n'ont que les objets du détecteur : le modèle ne les a pas vues."
     )

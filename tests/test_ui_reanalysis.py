@@ -76,7 +76,7 @@ def test_the_window_sends_missed_photos_round_again(qtbot, window, stack, model,
     button = progress.reanalyse_button
     qtbot.waitUntil(button.isVisible, timeout=WAIT)
     assert progress.model_missed() == 3
-    assert button.text() == "Re-analyse photos the model missed"
+    assert button.text() == "Ask the model again"
     assert "3 photos have the detector's items only" in button.toolTip()
     window.grab().save(str(SHOTS / "reanalyse-window-missed.png"))
 

@@ -145,6 +145,10 @@ def test_after_failures_in_a_row_the_model_is_left_alone(model_server, catalogue
         assert analyzer.analyze(photo_input(tmp_path)).notices == [MODEL_UNAVAILABLE]
     assert analyzer.analyze(photo_input(tmp_path)).notices == [MODEL_UNAVAILABLE]
     assert len(model_server.requests) == 2  # the third photo did not wait for it
+    analyzer.forget_failures()  # the user asks for a re-analysis: the model is asked again
+    model_server.script = [completion(GOOD)]
+    analysis = analyzer.analyze(photo_input(tmp_path))
+    assert analysis.notices == [] and len(model_server.requests) == 3
 
 
 def test_merged_with_the_real_detector_a_label_counts_once(model_server, catalogue, tmp_path):

@@ -186,7 +186,10 @@ class Core:
         self, batch_id: int, photo_ids: list[int] | None = None, model_notices: bool = False
     ) -> ReanalysisResult:
         """Analyse finished photos again (core.reanalysis): `photo_ids`, or those of the
-        batch the model missed."""
+        batch the model missed. A model left alone after failures is asked again."""
+        forget = getattr(self.analyzer, "forget_failures", None)
+        if forget is not None:  # before the photos are queued: a worker may take one at once
+            forget()
         return self.reanalysis.reanalyse(batch_id, photo_ids, model_notices=model_notices)
 
     def check_model(self, data: Any) -> dict[str, Any]:

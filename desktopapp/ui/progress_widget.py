@@ -196,6 +196,8 @@ class BatchProgressWidget(QWidget):
         self.percent = QLabel("0%", header)
         self.percent.setFont(theme.scaled_font(self.percent, 2.3, QFont.Weight.Bold))
         self.percent.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # room for "100 %" from the start: a narrow header must not cut the figure
+        self.percent.setMinimumWidth(self.percent.fontMetrics().horizontalAdvance("100\u202f%") + 4)
         top.addWidget(self.title)
         top.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignVCenter)
         top.addStretch(1)

@@ -126,6 +126,12 @@ class VisionAnalyzer:
                 self._failures = 0
             return answer
 
+    def forget_failures(self) -> None:
+        """The user asks again (re-analysis): try the model now, breaker or not."""
+        with self._lock:
+            self._failures = 0
+            self._open_until = 0.0
+
     def _failed(self) -> None:
         with self._lock:
             self._failures += 1
