@@ -302,6 +302,7 @@ class LiveInventory:
                 "fragile": False,
                 "dismountable": False,
                 "builtIn": False,
+                "needsVolume": False,  # not known yet: the server's summary will say
                 "photoId": photo_id,
             }
         moving = 0 if info.built_in else quantity
@@ -317,6 +318,8 @@ class LiveInventory:
             "fragile": info.fragile,
             "dismountable": info.dismountable,
             "builtIn": info.built_in,
+            # a model's object outside the catalogue (the only lines with no volume here)
+            "needsVolume": info.unit_volume == 0 and moving > 0,
             "photoId": photo_id,
         }
 
