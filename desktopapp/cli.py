@@ -20,6 +20,7 @@ from desktopapp.platform.logging_setup import NATIVE_LOG_FILE, configure_logging
 from desktopapp.platform.native_stderr import divert_native_stderr
 from desktopapp.platform.paths import DataDirProblem, resolve_data_dir
 from desktopapp.platform.settings import DEFAULT_PORT, Settings, default_workers
+from desktopapp.platform.team_config import TeamConfigError, resolve_team_config
 from desktopapp.platform.user_config import UserConfig, config_path, load_user_config
 
 
@@ -41,7 +42,7 @@ def _common(parser: argparse.ArgumentParser, subcommand: bool = False) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", default=default, help="log more")
 
 
-COMMANDS = ("process", "smoke", "queue")
+COMMANDS = ("process", "smoke", "queue", "serve", "worker")
 QUEUE_ACTIONS = ("pause", "resume", "cancel", "front")
 
 
@@ -133,11 +134,56 @@ def build_command_parser() -> argparse.ArgumentParser:
     queue.add_argument("batch_id", nargs="?", type=int, metavar="BATCH_ID")
     queue.add_argument("--watch", action="store_true", help="redraw on each change until Ctrl-C")
     queue.add_argument("--lang", choices=("fr", "en"), default=None, help="status names' language")
+    serve = commands.add_parser(
+        "serve",
+        help="the server for a team (no window): on PostgreSQL + Redis with --database, "
+        "--queue and --store, else embedded",
+    )
+    _common(serve, subcommand=True)
+    _team_options(serve)
+    serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help=f"port (default {DEFAULT_PORT})")
+    worker = commands.add_parser(
+        "worker", help="photo workers only, for a team (PostgreSQL + Redis + a shared folder)"
+    )
+    _common(worker, subcommand=True)
+    _team_options(worker)
     return parser
 
 
+def _team_options(parser: argparse.ArgumentParser) -> None:
+    """platform.team_config: flags, then PHOTOLOT_* variables, then --config FILE."""
+    parser.add_argument("--database", metavar="URL", help="postgresql://user@host:port/db")
+    parser.add_argument("--queue", metavar="URL", help="redis://host:port/db")
+    parser.add_argument(
+        "--store", metavar="DIR", help="a folder every machine mounts (photos, thumbnails)"
+    )
+    parser.add_argument(
+        "--lease-seconds",
+        type=float,
+        default=None,
+        metavar="S",
+        help="a dead worker's photos go to the others after this (default 30)",
+    )
+    parser.add_argument("--config", metavar="FILE", help="a JSON file with the same settings")
+
+
 _TAKES_VALUE = frozenset(
-    {"--data-dir", "--workers", "--max-megapixels", "--port", "--lang", "--token-file", "--token"}
+    {
+        "--data-dir",
+        "--workers",
+        "--max-megapixels",
+        "--port",
+        "--lang",
+        "--token-file",
+        "--token",
+        "--database",
+        "--queue",
+        "--store",
+        "--lease-seconds",
+        "--config",
+        "--host",
+    }
 )
 
 
@@ -304,6 +350,14 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if args.url and not token:
             parser.error("--url needs the token: --token-file FILE or PHOTOLOT_TOKEN")
         return smoke_main(args.url, token, settings)
+    if args.command in ("serve", "worker"):
+        from desktopapp.commands.team import run_team_process
+
+        try:
+            team = resolve_team_config(vars(args))
+        except TeamConfigError as exc:
+            parser.error(str(exc))
+        return run_team_process(args.command, settings, team)
     if args.command == "queue":
         from desktopapp.commands.queue import run_queue
 

@@ -127,16 +127,15 @@ class PostgresServer:
     `pg_ctl start` on a free port chosen once (restarts keep it), and creates the role and
     database `photolot`. `url` is "postgresql://photolot@127.0.0.1:PORT/photolot".
 
-    fsync, full_page_writes and (by default) synchronous_commit are off: nothing survives a
-    machine crash, which a test never needs. But with synchronous_commit off, `kill()` loses
-    the last commits the server had acknowledged (measured: 484 of 2,000 rows committed just
-    before it), so a test that kills the server and counts what survived must pass
-    `synchronous_commit=True` (it costs nothing measurable with fsync off: ~8,400 commits/s
-    either way).
+    fsync and full_page_writes are off: nothing survives a machine crash, which a test
+    never needs. synchronous_commit stays on by default: with it off, `kill()` loses the
+    last commits the server had acknowledged (measured: 484 of 2,000 rows committed just
+    before it), which would make a crash test count losses PhotoLot did not cause; with
+    fsync off it costs nothing measurable (~8,400 commits/s either way).
     """
 
     def __init__(
-        self, base_dir: str | os.PathLike[str], *, synchronous_commit: bool = False
+        self, base_dir: str | os.PathLike[str], *, synchronous_commit: bool = True
     ) -> None:
         self.base_dir = Path(base_dir).resolve()
         self.data_dir = self.base_dir / "data"

@@ -106,6 +106,9 @@ class Photo(BaseModel):
     room_cue = TextField(null=True)  # what decided: the name matched, or an item's label
     # schema version 6: how long it waited and each stage took, in seconds (queue_dashboard)
     timings = JsonField(null=True)
+    # schema version 7: who works on it, until when (a team's workers: core.leases)
+    worker = TextField(null=True)
+    lease_until = FloatField(null=True)
 
     def save(self, *args: Any, **kwargs: Any) -> int:
         self.updated_at = time.time()
@@ -205,8 +208,13 @@ _V5 = [
 
 _V6 = ["ALTER TABLE photo ADD COLUMN timings TEXT"]
 
+_V7 = [
+    "ALTER TABLE photo ADD COLUMN worker TEXT",
+    "ALTER TABLE photo ADD COLUMN lease_until REAL",
+]
+
 # MIGRATIONS[n] takes a database from version n to version n + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -22,6 +22,7 @@ from typing import Protocol
 from peewee import SqliteDatabase
 
 from desktopapp.core.db import Batch, Photo, Project
+from desktopapp.core.db_postgres import execute_many
 from desktopapp.core.events import EventBus
 from desktopapp.core.imaging import SNIFF_BYTES, sniff_format
 from desktopapp.core.journal import WriteTransaction
@@ -243,7 +244,8 @@ def create_batch(
         )
         now = time.time()
         # executemany: peewee's per-row SQL building costs more than SQLite itself here
-        db.cursor().executemany(
+        execute_many(
+            db,
             "INSERT INTO photo (batch_id, position, source_path, file_name, status, attempts,"
             " items, flags, updated_at) VALUES (?, ?, ?, ?, 'PENDING', 0, '[]', '[]', ?)",
             [(batch.id, index, str(path), path.name, now) for index, path in enumerate(files)],

@@ -20,11 +20,13 @@ from peewee import SqliteDatabase, fn
 
 from desktopapp.core import progress, state
 from desktopapp.core.db import Event, Photo
+from desktopapp.core.db_postgres import is_postgres, lock_batch_journal, notify_heads
 from desktopapp.core.events import EventBus
 from desktopapp.inventory.catalogue import Catalogue
 
 # Two rows per photo go through here: plain SQL, not the query builder.
 _INSERT_SQL = "INSERT INTO event (batch_id, type, payload, created_at) VALUES (?, ?, ?, ?)"
+_INSERT_RETURNING_SQL = _INSERT_SQL + " RETURNING id"  # PostgreSQL: no lastrowid
 _PAYLOAD = Event.payload
 
 
@@ -39,6 +41,7 @@ class JournalEntry:
 class WriteTransaction:
     def __init__(self, db: SqliteDatabase, bus: EventBus | None) -> None:
         self._db = db
+        self._postgres = is_postgres(db)
         self._bus = bus
         self._heads: dict[int, int] = {}
         self._after_commit: list[Any] = []
@@ -51,6 +54,13 @@ class WriteTransaction:
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None and self._postgres and self._heads:
+            try:
+                notify_heads(self._db, self._heads)  # heard by other processes on COMMIT
+            except BaseException as error:
+                self._atomic.__exit__(type(error), error, error.__traceback__)  # rolls back
+                self._rolled_back()
+                raise
         try:
             self._atomic.__exit__(exc_type, exc, tb)
         except BaseException:
@@ -80,7 +90,12 @@ class WriteTransaction:
 
     def record(self, batch_id: int, event_type: str, payload: dict[str, Any]) -> int:
         values = (batch_id, event_type, _PAYLOAD.db_value(payload), time.time())
-        event_id = self._db.execute_sql(_INSERT_SQL, values).lastrowid
+        if self._postgres:
+            if batch_id not in self._heads:
+                lock_batch_journal(self._db, batch_id)  # ids then commit in order
+            event_id = self._db.execute_sql(_INSERT_RETURNING_SQL, values).fetchone()[0]
+        else:
+            event_id = self._db.execute_sql(_INSERT_SQL, values).lastrowid
         self._heads[batch_id] = event_id
         return event_id
 

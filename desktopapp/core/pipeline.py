@@ -50,8 +50,11 @@ ANALYSIS_SIDE = 600  # a transient I/O error is retried 3 times: after 0.5 s, 1 
 # (no RETURNING: SQLite < 3.35, still shipped by some systems, lacks it)
 # A photo of a paused batch is not claimed: its task is used up, the photo stays PENDING,
 # and `queue_control.resume` queues it again (queue_control's module note).
+# The claim names its worker and how long it holds the photo without news (core.leases:
+# a team's worker that dies loses its photos to the others when the lease runs out).
 _CLAIM_SQL = (
-    "UPDATE photo SET status = ?, attempts = attempts + 1, updated_at = ?"
+    "UPDATE photo SET status = ?, attempts = attempts + 1, updated_at = ?,"
+    " worker = ?, lease_until = ?"
     " WHERE id = ? AND status = ?"
     " AND NOT EXISTS (SELECT 1 FROM batch WHERE batch.id = photo.batch_id AND batch.paused = 1)"
 )
@@ -85,6 +88,8 @@ class Pipeline:
     max_pixels: int = imaging.MAX_PIXELS
     catalogue: Catalogue | None = None  # a corrected batch's events carry its inventory
     activity: Activity = field(default_factory=Activity)  # what each worker does now
+    worker_id: str = "local"  # who claims (a team: host, process; core.leases)
+    lease_seconds: float = 30.0
 
     def run(self, photo_id: int) -> str | None:
         """Process one photo; returns its final state, or None if there was nothing to do
@@ -103,14 +108,14 @@ class Pipeline:
         try:
             return self._work(photo, watch)
         except PhotoFailed as failure:
-            return self._fail_or_wait(photo_id, failure, watch)
+            return self._fail_or_wait(photo, failure, watch)
         except DatabaseError as exc:  # its result could not be written
             log.warning("photo %s: could not be recorded (%s)", photo_id, exc)
-            return self._fail_or_wait(photo_id, _database_failure(exc), watch)
+            return self._fail_or_wait(photo, _database_failure(exc), watch)
         except Exception:
             log.exception("photo %s: unexpected failure", photo_id)
             return self._fail_or_wait(
-                photo_id,
+                photo,
                 PhotoFailed(
                     "internal_error",
                     "PhotoLot hit an unexpected problem with this photo. "
@@ -121,20 +126,21 @@ class Pipeline:
         finally:
             self.activity.end(watch)
 
-    def _fail_or_wait(self, photo_id: int, failure: PhotoFailed, watch: Watch) -> str | None:
+    def _fail_or_wait(self, photo: Photo, failure: PhotoFailed, watch: Watch) -> str | None:
         """Record the failure; if even that cannot be written (a full disk), the photo stays
         PROCESSING with no task, and `tasks.requeue_lost` queues it again later."""
         try:
-            return self._fail(photo_id, failure, watch.finish())
+            return self._fail(photo.id, failure, watch.finish(), photo.attempts)
         except DatabaseError as exc:
-            log.warning("photo %s: its failure could not be recorded either (%s)", photo_id, exc)
+            log.warning("photo %s: its failure could not be recorded either (%s)", photo.id, exc)
             return None
 
     def _claim(self, photo_id: int) -> tuple[Photo, float] | None:
         """The photo, now PROCESSING, and since when it waited (its last change)."""
         with WriteTransaction(self.db, self.bus) as tx:
             row = self.db.execute_sql(_QUEUED_AT_SQL, (photo_id,)).fetchone()
-            claim = (PROCESSING, time.time(), photo_id, PENDING)
+            now = time.time()
+            claim = (PROCESSING, now, self.worker_id, now + self.lease_seconds, photo_id, PENDING)
             if row is None or self.db.execute_sql(_CLAIM_SQL, claim).rowcount != 1:
                 return None  # gone, or not PENDING: somebody else's (or nobody's) work
             (photo,) = Photo.raw(_PHOTO_SQL, photo_id)
@@ -268,11 +274,19 @@ class Pipeline:
             except OSError:
                 break
 
-    def _fail(self, photo_id: int, failure: PhotoFailed, timings: dict | None = None) -> str:
+    def _fail(
+        self,
+        photo_id: int,
+        failure: PhotoFailed,
+        timings: dict | None = None,
+        attempts: int | None = None,
+    ) -> str:
         with WriteTransaction(self.db, self.bus) as tx:
             row = Photo.get_or_none(Photo.id == photo_id)
             if row is None:  # its batch was deleted meanwhile
                 return ERROR
+            if attempts is not None and (row.status != PROCESSING or row.attempts != attempts):
+                return row.status  # no longer this claim's (a lease ran out): leave it
             row.timings = timings
             retry = failure.transient and row.attempts < MAX_ATTEMPTS
             row.error_code = failure.code

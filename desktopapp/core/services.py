@@ -18,9 +18,11 @@ from typing import Any
 from desktopapp.core import progress, queue_dashboard, state, tasks
 from desktopapp.core.cleanup import sweep_orphans
 from desktopapp.core.db import open_database
+from desktopapp.core.db_postgres import open_postgres
 from desktopapp.core.events import EventBus
 from desktopapp.core.imaging import MAX_PIXELS
 from desktopapp.core.intake import IntakeResult, batch_of_same_files, create_batch
+from desktopapp.core.leases import Leases, new_worker_id
 from desktopapp.core.model_setup import (
     SAMPLE_PHOTO,
     check_model,
@@ -29,6 +31,7 @@ from desktopapp.core.model_setup import (
     model_key,
 )
 from desktopapp.core.near_duplicates import NearDuplicateIndex
+from desktopapp.core.pg_bus import PgBusBridge
 from desktopapp.core.pipeline import Pipeline
 from desktopapp.core.queue_control import QueueControl
 from desktopapp.core.reanalysis import Reanalysis, ReanalysisResult
@@ -48,13 +51,18 @@ class Core:
     def __init__(self, settings: Settings, bus: EventBus | None = None) -> None:
         self.settings = settings
         self.paths = settings.paths.ensure()
-        # before touching the database: recover() assumes nobody else runs its photos
-        self._lock = DataDirLock(self.paths.root).acquire()
-        try:
-            self.db = open_database(self.paths.database)
-        except BaseException:
-            self._lock.release()
-            raise
+        self.worker_id = new_worker_id()
+        self._lock: DataDirLock | None = None
+        if settings.team:  # PostgreSQL + Redis, shared with other processes (core.leases)
+            self.db = open_postgres(settings.database_url)
+        else:
+            # before touching the database: recover() assumes nobody else runs its photos
+            self._lock = DataDirLock(self.paths.root).acquire()
+            try:
+                self.db = open_database(self.paths.database)
+            except BaseException:
+                self._lock.release()
+                raise
         self.bus = bus or EventBus()
         resources = resources_dir()
         self.catalogue, catalogue_problem = load_app_catalogue(resources, self.paths.root)
@@ -74,8 +82,17 @@ class Core:
             near_duplicates=NearDuplicateIndex(self.db),
             max_pixels=settings.max_pixels or MAX_PIXELS,
             catalogue=self.catalogue,
+            worker_id=self.worker_id,
+            lease_seconds=settings.lease_seconds,
         )
-        self.queue = tasks.PhotoQueue(self.db, self.pipeline.run)
+        self.queue = tasks.PhotoQueue(self.db, self.pipeline.run, redis_url=settings.queue_url)
+        self.leases: Leases | None = None
+        self.bus_bridge: PgBusBridge | None = None
+        if settings.team:
+            self.leases = Leases(
+                self.db, self.bus, self.queue, self.worker_id, settings.lease_seconds
+            )
+            self.bus_bridge = PgBusBridge(settings.database_url, self.bus)
         self.review = Review(self.db, self.bus, self.catalogue, self.paths)
         self.queue_control = QueueControl(self.db, self.bus, self.queue)
         self.reanalysis = Reanalysis(self.db, self.bus, self.queue, self.catalogue)
@@ -88,6 +105,8 @@ class Core:
 
     def start(self) -> int:
         """Re-queue what a previous run left unfinished, then start the workers."""
+        if self.settings.team:
+            return self._start_team()
         sweep_incoming(self.paths.store)
         sweep_incoming(self.paths.thumbs)
         sweep_incoming(self.paths.previews)
@@ -97,6 +116,18 @@ class Core:
         self.queue.start(self.settings.workers)
         self._start_recovery()
         return requeued
+
+    def _start_team(self) -> int:
+        """A team's process: no start-up recovery (others run photos now); leases take
+        back a dead worker's photos and queue lost ones, and the bus hears other
+        processes' commits. Workers only when asked (`photolot serve` runs none)."""
+        assert self.leases is not None and self.bus_bridge is not None
+        self.bus_bridge.start()
+        self.leases.start()
+        if self.settings.workers > 0:
+            self._prepare_analyzer()
+            self.queue.start(self.settings.workers)
+        return 0
 
     # A photo whose task was lost (a full disk refused the write that claimed it or
     # recorded its result) is queued again this often, while PhotoLot runs.
@@ -143,10 +174,15 @@ class Core:
         if self._model_timer is not None:
             self._model_timer.cancel()  # quitting within 2 s of start: no model load
         finished = self.queue.stop(timeout)
+        if self.leases is not None:
+            self.leases.stop(timeout)
+        if self.bus_bridge is not None:
+            self.bus_bridge.stop(timeout)
         if finished:
             self.db.close()
         self.queue.cancel_timers()
-        self._lock.release()
+        if self._lock is not None:
+            self._lock.release()
         return finished
 
     def create_batch(

@@ -5,6 +5,12 @@ on our peewee connection), so a batch's rows, journal events and queued tasks
 commit together. A queued task is only a wake-up call: Huey deletes a task
 before running it, so `recover()` re-queues unfinished photos at start-up,
 before the consumer runs, and the task itself is idempotent.
+
+A team (`redis_url`) queues on Redis instead (huey's priority Redis storage, a blocking
+pop, so an idle worker on another machine starts at once). A task then cannot commit
+with the rows: it is pushed after COMMIT, and a push that fails (Redis down) or a queue
+Redis lost (a restart) leaves PENDING photos with no task, which `core.leases` queues
+again from the database. Duplicate tasks are harmless: the claim is compare-and-set.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from dataclasses import dataclass
 from huey import Huey
 from huey.consumer import Consumer, Worker
 from huey.contrib.sql_huey import SqlStorage
+from huey.storage import PriorityRedisStorage
 from peewee import SqliteDatabase
 
 from desktopapp.core.db import ERROR, PENDING, PROCESSING, Batch, Photo
@@ -113,10 +120,27 @@ class _PhotoHuey(Huey):
 class PhotoQueue:
     """One Huey task per photo, behind a small interface (enqueue, wake, start, stop)."""
 
-    def __init__(self, db: SqliteDatabase, run_photo: Callable[[int], object]) -> None:
-        self.huey = _PhotoHuey(
-            name="photolot", storage_class=SqlStorage, database=db, results=False, utc=True
-        )
+    def __init__(
+        self,
+        db: SqliteDatabase,
+        run_photo: Callable[[int], object],
+        redis_url: str | None = None,
+    ) -> None:
+        self.shared = redis_url is not None  # a team's queue on Redis, not in the database
+        if redis_url is not None:
+            self.huey = _PhotoHuey(
+                name="photolot",
+                storage_class=PriorityRedisStorage,
+                url=redis_url,
+                blocking=True,
+                read_timeout=1,
+                results=False,
+                utc=True,
+            )
+        else:
+            self.huey = _PhotoHuey(
+                name="photolot", storage_class=SqlStorage, database=db, results=False, utc=True
+            )
         self._run_photo = run_photo
         self._task = self.huey.task(name="process_photo")(self._run)
         self._wake = WakeSignal()
@@ -166,6 +190,9 @@ class PhotoQueue:
 
     def enqueue(self, photo_id: int) -> None:
         """Queue a photo now (its own transaction)."""
+        if self.shared:
+            self.push([photo_id])
+            return
         self._note_waiting([photo_id])
         try:
             self._task(photo_id)
@@ -177,6 +204,9 @@ class PhotoQueue:
         """Queue many photos in one statement (intake, recovery); the tasks commit with
         `tx`, and are forgotten here if it rolls back (a full disk). Huey takes the highest
         `priority` first (a batch moved to the front), then the oldest."""
+        if self.shared:  # Redis: after COMMIT (a worker must find the rows it is sent to)
+            tx.after_commit(lambda: self.push(photo_ids, priority))
+            return
         self._note_waiting(photo_ids)
         tx.on_rollback(lambda: self._unnote_waiting(photo_ids))
         storage = self.huey.storage
@@ -185,6 +215,34 @@ class PhotoQueue:
             f"INSERT INTO {storage.Task._meta.table_name} (queue, data, priority) VALUES (?, ?, ?)",
             [(storage.name, serialize(self._task.s(photo_id)), priority) for photo_id in photo_ids],
         )
+
+    def push(self, photo_ids: list[int], priority: int = 0) -> int:
+        """Send tasks to the shared queue now; how many went. A failure is logged, not
+        raised: the rows are committed, and `core.leases` queues the photos again."""
+        sent = 0
+        try:
+            for photo_id in photo_ids:
+                task = self._task.s(photo_id)
+                task.priority = priority
+                self.huey.enqueue(task)
+                sent += 1
+        except Exception as exc:  # Redis down: the database still knows what to do
+            log.warning(
+                "%d photo(s) could not be queued (%s); they will be queued again",
+                len(photo_ids) - sent,
+                exc,
+            )
+        return sent
+
+    def queued_ids(self) -> set[int]:
+        """The photo ids in the shared queue now (Redis), for finding lost ones."""
+        ids = set()
+        for data in self.huey.storage.enqueued_items():
+            try:
+                ids.add(int(self.huey.deserialize_task(data).args[0]))
+            except Exception:  # not one of ours
+                continue
+        return ids
 
     def schedule(self, photo_id: int, delay: float) -> None:
         """Queue a photo again after `delay` seconds (a retry).
@@ -221,6 +279,8 @@ class PhotoQueue:
         return self.huey.pending_count()
 
     def flush(self) -> None:
+        if self.shared:
+            raise RuntimeError("a team's shared queue is never flushed by one process")
         self.huey.storage.flush_queue()
         self.huey.storage.flush_schedule()
         with self._busy_lock:
@@ -241,7 +301,8 @@ class PhotoQueue:
             periodic=False,
             initial_delay=0.02,
             backoff=1.5,
-            max_delay=IDLE_POLL_MAX,
+            # Redis: the pop itself waits (1 s) for a task; between two, barely a pause
+            max_delay=0.05 if self.shared else IDLE_POLL_MAX,
             scheduler_interval=60,  # nothing is scheduled through Huey (see schedule())
             check_worker_health=False,
         )
@@ -352,7 +413,8 @@ def retry_failed(
     """Move the batch's retryable ERROR photos back to PENDING (journaled) and queue them
     again; the others (PERMANENT_ERRORS) stay as they are, and are listed. Photos of the
     batch that lost their task (a full disk) are queued again too."""
-    lost = requeue_lost(db, bus, queue, batch_id)
+    # a team's lost photos are the leases' business: others may be running them now
+    lost = 0 if queue.shared else requeue_lost(db, bus, queue, batch_id)
     with WriteTransaction(db, bus) as tx:
         failed = list(
             Photo.select()

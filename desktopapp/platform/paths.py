@@ -50,9 +50,15 @@ class DataDirProblem(RuntimeError):
 
 @dataclass(frozen=True)
 class DataPaths:
-    """Every file and folder below the data directory."""
+    """Every file and folder below the data directory; a team's photos, thumbnails,
+    previews and uploads in `shared` instead, a folder every machine mounts."""
 
     root: Path
+    shared: Path | None = None
+
+    @property
+    def _files(self) -> Path:
+        return self.shared or self.root
 
     @property
     def database(self) -> Path:
@@ -61,24 +67,25 @@ class DataPaths:
     @property
     def store(self) -> Path:
         """Content-addressed copies of the photos: photos/<sha256>."""
-        return self.root / "photos"
+        return self._files / "photos"
 
     @property
     def thumbs(self) -> Path:
-        return self.root / "thumbs"
+        return self._files / "thumbs"
 
     @property
     def previews(self) -> Path:
         """Larger views of the photos for the page's viewer, made on demand: <sha256>.jpg."""
-        return self.root / "previews"
+        return self._files / "previews"
 
     @property
     def uploads(self) -> Path:
-        return self.root / "uploads"
+        return self._files / "uploads"
 
     @property
     def token(self) -> Path:
-        return self.root / "token"
+        """The API token; a team's servers share one, in the shared folder."""
+        return self._files / "token"
 
     @property
     def logs(self) -> Path:
@@ -90,6 +97,8 @@ class DataPaths:
         Raises DataDirProblem when the folder cannot be made or written (read-only)."""
         try:
             self.root.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+            if self.shared is not None:
+                self.shared.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
             for folder in (self.store, self.thumbs, self.previews, self.uploads, self.logs):
                 folder.mkdir(exist_ok=True, mode=FOLDER_MODE)
             with tempfile.TemporaryFile(dir=self.root):

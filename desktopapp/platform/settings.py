@@ -29,7 +29,17 @@ class Settings:
     model_name: str | None = None
     model_concurrency: int = 1
     model_timeout: float = 60.0
+    # A team (`photolot serve`, `photolot worker`; platform.team_config): PostgreSQL, Redis
+    # and a folder every machine mounts. None everywhere: the desktop's embedded engines.
+    database_url: str | None = None
+    queue_url: str | None = None
+    store_dir: Path | None = None
+    lease_seconds: float = 30.0  # a dead worker's photos go to the others after this
+
+    @property
+    def team(self) -> bool:
+        return self.database_url is not None
 
     @property
     def paths(self) -> DataPaths:
-        return DataPaths(self.data_dir)
+        return DataPaths(self.data_dir, self.store_dir)

@@ -1,0 +1,113 @@
+"""`photolot serve` and `photolot worker`: PhotoLot for a team, past one machine.
+
+    photolot serve  --database postgresql://… --queue redis://… --store /mnt/photolot \\
+                    --host 0.0.0.0 --port 8765          # the server; no workers unless --workers N
+    photolot worker --database postgresql://… --queue redis://… --store /mnt/photolot \\
+                    --workers 4                          # workers only (threads)
+
+Any number of each, on any machines that reach PostgreSQL and Redis and mount the store
+at the same path. Every server shows every batch live (core.pg_bus); a killed worker's
+photos go to the others when its leases run out (core.leases). Without --database, `serve`
+is the desktop's engines without the window (`--headless`). Both stop cleanly on SIGTERM or
+Ctrl-C: running photos finish (up to 30 s), the others stay queued for the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import replace
+
+from desktopapp.platform.settings import Settings, default_workers
+from desktopapp.platform.team_config import TeamConfig
+
+log = logging.getLogger(__name__)
+
+STOP_TIMEOUT = 30.0  # seconds a stopping worker gives its running photos
+
+
+def team_settings(command: str, settings: Settings, team: TeamConfig) -> Settings:
+    """The settings with the team's engines; a team's server runs no workers by default."""
+    if team.workers is not None:
+        workers = team.workers
+    elif command == "serve" and team.team:
+        workers = 0
+    else:
+        workers = settings.workers or default_workers()
+    return replace(
+        settings,
+        database_url=team.database,
+        queue_url=team.queue,
+        store_dir=team.store,
+        host=team.host or settings.host,
+        port=team.port if team.port is not None else settings.port,
+        workers=workers,
+        lease_seconds=team.lease_seconds,
+    )
+
+
+def run_team_process(command: str, settings: Settings, team: TeamConfig) -> int:
+    settings = team_settings(command, settings, team)
+    if command == "worker" and not settings.team:
+        log.error("photolot worker needs a team: --database, --queue and --store")
+        print(
+            "photolot worker: give --database, --queue and --store (or PHOTOLOT_DATABASE, "
+            "PHOTOLOT_QUEUE, PHOTOLOT_STORE): on its own, use `photolot --headless`.",
+            flush=True,
+        )
+        return 2
+    stop = _stop_on_signals()
+    if command == "serve":
+        return _serve(settings, stop)
+    return _work(settings, stop)
+
+
+def _serve(settings: Settings, stop: threading.Event) -> int:
+    from desktopapp.app import STARTUP_TICKET_TTL, LocalServices
+
+    services = LocalServices(settings)
+    try:
+        services.start()
+        where = "team" if settings.team else "embedded"
+        print(
+            f"PhotoLot serving ({where}, {settings.workers} worker(s)) on "
+            f"http://{settings.host}:{services.port}/",
+            flush=True,
+        )
+        print(f"Open in your browser: {services.browser_url(ttl=STARTUP_TICKET_TTL)}", flush=True)
+        while not stop.wait(3600):
+            pass
+        print("PhotoLot stopping…", flush=True)
+        return 0
+    finally:
+        services.stop(timeout=STOP_TIMEOUT)
+
+
+def _work(settings: Settings, stop: threading.Event) -> int:
+    from desktopapp.core.services import Core
+
+    core = Core(settings)
+    try:
+        core.start()
+        print(
+            f"PhotoLot worker {core.worker_id}: {settings.workers} thread(s) on the team's queue",
+            flush=True,
+        )
+        while not stop.wait(3600):
+            pass
+        print("PhotoLot worker stopping…", flush=True)
+        return 0
+    finally:
+        core.stop(timeout=STOP_TIMEOUT)
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+
+    def request_stop(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, request_stop)
+    return stop

@@ -1,0 +1,150 @@
+"""A team's crash safety: a claimed photo is leased, and what is lost is queued again.
+
+    leases = Leases(db, bus, queue, worker_id="host:1234:ab12", lease_seconds=30)
+    leases.start()        # heartbeat (this worker's leases) + sweep (everyone's), a thread
+    leases.stop()
+
+The desktop app re-queues its unfinished photos when it starts (`tasks.recover`): one
+process owns them all. A team cannot: other processes on other machines run photos at
+the same time, and one of them may be killed mid-photo. So each claim names its worker
+and a lease (`pipeline._CLAIM_SQL`), which the worker's heartbeat keeps renewing; every
+process sweeps, one at a time (an advisory lock):
+
+- a PROCESSING photo whose lease ran out (its worker died, or lost the database for
+  longer than the lease) goes back to PENDING, journaled, and is queued again; the old
+  worker's late result is refused (its claim's `attempts` no longer match), so nothing is
+  done twice;
+- a PENDING photo of a running batch that is in no queue for `LOST_AFTER` seconds (the
+  push after COMMIT failed, or Redis restarted and lost its queue) is queued again.
+
+The database is the source of truth; the queue only wakes workers. A duplicate task is
+harmless: a photo is claimed by compare-and-set.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+
+from peewee import Database
+
+from desktopapp.core.db import PENDING, PROCESSING, Batch, Photo
+from desktopapp.core.events import EventBus
+from desktopapp.core.journal import WriteTransaction
+from desktopapp.core.tasks import PhotoQueue
+from desktopapp.platform.thread_priority import lower_current_thread_priority
+
+log = logging.getLogger(__name__)
+
+SWEEP_LOCK = (0x5F7, 1)  # (space, key): one sweeper at a time across the team
+LOST_AFTER = 15.0  # seconds a PENDING photo may sit in no queue before it is queued again
+
+_RENEW_SQL = "UPDATE photo SET lease_until = ? WHERE worker = ? AND status = ?"
+_EXPIRE_SQL = (
+    "UPDATE photo SET status = ?, worker = NULL, lease_until = NULL, updated_at = ?"
+    " WHERE id = ? AND status = ? AND lease_until < ?"
+)
+
+
+def new_worker_id() -> str:
+    """Unique across machines and restarts: host, process, and a random tail."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class Leases:
+    def __init__(
+        self,
+        db: Database,
+        bus: EventBus | None,
+        queue: PhotoQueue,
+        worker_id: str,
+        lease_seconds: float = 30.0,
+    ) -> None:
+        self.db = db
+        self.bus = bus
+        self.queue = queue
+        self.worker_id = worker_id
+        self.lease_seconds = lease_seconds
+        self.interval = max(0.2, lease_seconds / 4)  # four renewals per lease
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="photolot-leases", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        lower_current_thread_priority()
+        while not self._stopping.wait(self.interval):
+            for step in (self.renew, self.sweep):
+                try:
+                    step()
+                except Exception as exc:  # the database or Redis is down: next round
+                    log.warning("leases: %s failed (%s)", step.__name__, exc)
+
+    def renew(self) -> int:
+        """Push this worker's leases forward; how many photos it holds."""
+        until = time.time() + self.lease_seconds
+        return self.db.execute_sql(_RENEW_SQL, (until, self.worker_id, PROCESSING)).rowcount
+
+    def sweep(self, now: float | None = None) -> tuple[int, int]:
+        """(expired leases taken back, lost photos queued again); (0, 0) while another
+        process sweeps."""
+        now = time.time() if now is None else now
+        with WriteTransaction(self.db, self.bus) as tx:
+            locked = self.db.execute_sql(
+                "SELECT pg_try_advisory_xact_lock(?, ?)", SWEEP_LOCK
+            ).fetchone()[0]
+            if not locked:
+                return 0, 0
+            expired = self._take_back_expired(tx, now)
+            waiting = list(
+                Photo.select(Photo.id, Batch.priority)
+                .join(Batch)
+                .where(
+                    (Photo.status == PENDING)
+                    & (Batch.paused == 0)
+                    & (Photo.updated_at < now - LOST_AFTER)
+                )
+                .tuples()
+            )
+        queued = self.queue.queued_ids() if waiting or expired else set()
+        lost = [(pid, priority) for pid, priority in waiting if pid not in queued]
+        for photo_id, priority in sorted(expired + lost, key=lambda pair: -pair[1]):
+            self.queue.push([photo_id], priority)
+        if expired or lost:
+            log.info(
+                "leases: %d photo(s) taken back from dead workers, %d lost one(s) queued again",
+                len(expired),
+                len(lost),
+            )
+        return len(expired), len(lost)
+
+    def _take_back_expired(self, tx: WriteTransaction, now: float) -> list[tuple[int, int]]:
+        candidates = list(
+            Photo.select(Photo.id, Photo.batch, Batch.priority)
+            .join(Batch)
+            .where((Photo.status == PROCESSING) & (Photo.lease_until < now))
+            .tuples()
+        )
+        taken: list[tuple[int, int]] = []
+        by_batch: dict[int, list[Photo]] = {}
+        for photo_id, batch_id, priority in candidates:
+            changed = self.db.execute_sql(
+                _EXPIRE_SQL, (PENDING, now, photo_id, PROCESSING, now)
+            ).rowcount
+            if changed == 1:
+                taken.append((photo_id, priority))
+                by_batch.setdefault(batch_id, []).append(Photo.get_by_id(photo_id))
+        for batch_id in sorted(by_batch):
+            tx.record_progress(batch_id, "photo.requeued", by_batch[batch_id])
+        return taken
