@@ -14,7 +14,7 @@ process sweeps, one at a time (an advisory lock):
   longer than the lease) goes back to PENDING, journaled, and is queued again; the old
   worker's late result is refused (its claim's `attempts` no longer match), so nothing is
   done twice;
-- a PENDING photo of a running batch that is in no queue for `LOST_AFTER` seconds (the
+- a PENDING photo of a running batch that has been in no queue for a whole lease (the
   push after COMMIT failed, or Redis restarted and lost its queue) is queued again.
 
 The database is the source of truth; the queue only wakes workers. A duplicate task is
@@ -41,7 +41,6 @@ from desktopapp.platform.thread_priority import lower_current_thread_priority
 log = logging.getLogger(__name__)
 
 SWEEP_LOCK = (0x5F7, 1)  # (space, key): one sweeper at a time across the team
-LOST_AFTER = 15.0  # seconds a PENDING photo may sit in no queue before it is queued again
 
 _RENEW_SQL = "UPDATE photo SET lease_until = ? WHERE worker = ? AND status = ?"
 _EXPIRE_SQL = (
@@ -113,7 +112,7 @@ class Leases:
                 .where(
                     (Photo.status == PENDING)
                     & (Batch.paused == 0)
-                    & (Photo.updated_at < now - LOST_AFTER)
+                    & (Photo.updated_at < now - self.lease_seconds)
                 )
                 .tuples()
             )
