@@ -117,6 +117,16 @@ def tree_cpu(root: int) -> float:
     return total
 
 
+def run_queue_wait(pid: int) -> float:
+    """Seconds the process's live threads have spent runnable but waiting for a CPU
+    (/proc/PID/task/*/schedstat, second field): the cost of a busy machine."""
+    total = 0
+    for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            total += int(stat.read_text().split()[1])
+    return total / 1e9
+
+
 def machine_busy() -> float:
     """Busy CPU seconds of the whole machine (all cores) since boot."""
     jiffies = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -423,12 +433,14 @@ def measure_throughput(team: Team, files: list[Path], analyzer: str, workers: in
         }
     )
     depth = Sampler(team.queue_depth())
+    waits = [run_queue_wait(child.proc.pid) for child in children]
     meter.start()
     started = time.perf_counter_ns()
     batch_id = create_batch(port, token, files)
     created = time.perf_counter_ns()
     ended, final = follow_to_complete(port, token, batch_id)
     cpu = meter.stop()
+    waited_cpu = sum(run_queue_wait(c.proc.pid) for c in children) - sum(waits)
     depths = depth.stop()
     per_worker = [child.cpu() for child in children]
     team.stop_children()
@@ -445,6 +457,8 @@ def measure_throughput(team: Team, files: list[Path], analyzer: str, workers: in
         "post_seconds": round((created - started) / 1e9, 2),
         "photos_per_s": round(len(files) / elapsed, 2),
         "cpu_cores": cpu,
+        # worker threads runnable but waiting for a CPU, on average (0.5: half a thread)
+        "workers_waiting_for_cpu": round(waited_cpu / elapsed, 2),
         "worker_cpu_s_total": [round(value, 1) for value in per_worker],
         "queue_depth_max": max(depths, default=0),
         "queue_depth_mean": round(sum(depths) / len(depths), 1) if depths else 0,
@@ -452,6 +466,12 @@ def measure_throughput(team: Team, files: list[Path], analyzer: str, workers: in
         if depths
         else None,
         "startup_wait_s": round(waited, 1),
+        # CPU ms each part spent per photo: what one more photo/s costs it
+        "cpu_ms_per_photo": {
+            name: round(cores * elapsed * 1000 / len(files), 1)
+            for name, cores in cpu.items()
+            if name in ("workers", "server", "postgres", "redis")
+        },
     }
 
 
@@ -470,10 +490,19 @@ def throughput_limit(result: dict) -> str:
         verdict = "each worker process keeps its one thread busy (one core's worth at most)"
     else:
         verdict = f"not CPU-bound (machine {cpu['machine']:.2f} of {cores} cores): waiting"
+    per_photo = result["cpu_ms_per_photo"]
+    shared = per_photo["server"] + per_photo["postgres"] + per_photo["redis"]
+    ceiling = f"{1000 / shared:.0f}" if shared > 0 else "∞"
     return (
-        f"{verdict}; cores by process: {spent}; {per_worker:.2f} core per worker process; "
-        f"queue depth mean {result['queue_depth_mean']}, max {result['queue_depth_max']}"
-        f"{shared_warning(cpu)}"
+        f"{verdict}; cores by process: {spent}; {per_worker:.2f} core per worker process, "
+        f"{result['workers_waiting_for_cpu']:.2f} worker thread(s) waiting for a CPU on "
+        "average; "
+        f"queue depth mean {result['queue_depth_mean']}, max {result['queue_depth_max']}, "
+        f"photos waiting in {1 - (result['queue_empty_share'] or 0):.0%} of samples; "
+        f"CPU per photo: workers "
+        f"{per_photo['workers']} ms, server {per_photo['server']} ms, PostgreSQL "
+        f"{per_photo['postgres']} ms, Redis {per_photo['redis']} ms (server + PostgreSQL + "
+        f"Redis would fill one core at ~{ceiling} photos/s){shared_warning(cpu)}"
     )
 
 
@@ -585,10 +614,15 @@ def measure_latency(
             "bench": lambda: process_cpu(os.getpid(), children=False),
         }
     )
+    server_pids = [child.proc.pid for child, _ in started_servers]
+    server_wait = sum(run_queue_wait(pid) for pid in server_pids)
     meter.start()
+    began = time.perf_counter()
     children.extend(team.workers(workers))
     _ended, final = follow_to_complete(first_port, token, batch_id)
     cpu = meter.stop()
+    seconds = time.perf_counter() - began
+    server_wait = sum(run_queue_wait(pid) for pid in server_pids) - server_wait
     listener.stop()
     last_id = head_id(team.database, batch_id)
     per_server: list[dict[int, list[int]]] = []
@@ -625,6 +659,9 @@ def measure_latency(
         if event_id in listener.heard
     ]
     in_tx = [commit - created for created, commit in commits.values()]
+    events = max(1, len(commits))
+    stamps = [commit for _created, commit in commits.values()]
+    span = max(1e-9, (max(stamps) - min(stamps)) / 1e9) if stamps else 1.0
     return {
         "analyzer": analyzer,
         "servers": servers,
@@ -644,6 +681,12 @@ def measure_latency(
         "notifications_heard": len(notify),
         "insert_to_commit": ms_figures(in_tx),
         "first_over_1s": slow_first,
+        "seconds": round(seconds, 1),  # workers' start → `complete`, CPU measured over it
+        "events_per_s": round(len(commits) / span, 1),  # first commit → last
+        # a server's CPU (all it did over the run) per event, for its share of the streams
+        "server_cpu_ms_per_event": round(cpu["servers"] * seconds * 1000 / events / servers, 2),
+        # the servers' threads: runnable but waiting for a CPU, per event and per server
+        "server_wait_ms_per_event": round(server_wait * 1000 / events / servers, 2),
         "cpu_cores": cpu,
         "client_busy": client_busy,
     }
@@ -663,9 +706,12 @@ def latency_limit(result: dict) -> str:
         f"{path}; NOTIFY reaches an idle listener in p99 {result['notify_heard']['p99_ms']} ms, "
         f"a server's first subscriber in p99 {first['p99_ms']} ms, the rest of its "
         f"{result['subscribers'] // result['servers']} add ~{fan:.0f} ms at p99 (fan-out); "
-        f"cores: servers {cpu['servers']:.2f}, clients {cpu['clients']:.2f}, workers "
-        f"{cpu['workers']:.2f}, postgres {cpu['postgres']:.2f}, machine {cpu['machine']:.2f}"
-        f"{shared_warning(cpu)}"
+        f"per event and server: {result['server_cpu_ms_per_event']} ms of CPU, "
+        f"{result['server_wait_ms_per_event']} ms runnable but waiting for a core; "
+        f"{result['events_per_s']} events/s; cores: servers {cpu['servers']:.2f}, "
+        f"clients {cpu['clients']:.2f}, workers {cpu['workers']:.2f}, postgres "
+        f"{cpu['postgres']:.2f}, others {cpu['others']:.2f}, machine {cpu['machine']:.2f} of "
+        f"{os.cpu_count()}{shared_warning(cpu)}"
     )
 
 
@@ -734,6 +780,7 @@ def run_throughput(team: Team, files: list[Path], args: argparse.Namespace) -> l
             f"{r['cpu_cores']['server']:.2f}",
             f"{r['cpu_cores']['postgres']:.2f}",
             f"{r['cpu_cores']['redis']:.2f}",
+            f"{r['cpu_cores']['others']:.2f}",
             f"{r['cpu_cores']['machine']:.2f}",
             f"{r['queue_depth_mean']}/{r['queue_depth_max']}",
         )
@@ -757,6 +804,7 @@ def run_throughput(team: Team, files: list[Path], args: argparse.Namespace) -> l
                 "server CPU",
                 "postgres CPU",
                 "redis CPU",
+                "others CPU",
                 "machine CPU",
                 "queue mean/max",
             ),
