@@ -415,11 +415,22 @@ def test_a_worker_killed_mid_photo_loses_nothing_and_doubles_nothing(
     assert [[photo["id"] for photo in group] for group in requeued] == [[held]]
 
 
+def held_until(release: threading.Event) -> Callable[[dict], tuple]:
+    """A model answer that waits for `release` (a photo held mid-analysis)."""
+
+    def answer(_body: dict) -> tuple:
+        release.wait(30)
+        return completion(GOOD)
+
+    return answer
+
+
 def test_postgresql_restarted_mid_batch_workers_and_streams_recover(
     team, model, streams, postgres_server, tmp_path
 ):
     photos = make_drop(tmp_path, 6)
-    model.script = ["gate"] + [completion(GOOD)] * 10
+    first, second = threading.Event(), threading.Event()
+    model.script = [held_until(first), held_until(second)] + [completion(GOOD)] * 10
     server = team.serve("server", lease=LEASE)
     worker = team.worker("worker", model)
     url = team.url_of(server)
@@ -428,13 +439,30 @@ def test_postgresql_restarted_mid_batch_workers_and_streams_recover(
     client = StreamClient(url, team.token, batch_id)
     streams.append(client)
 
-    assert model.arrived.acquire(timeout=30), team.output()  # a photo in flight
+    # restarted while a photo is in the model: its result goes to the restarted database
+    assert model.arrived.acquire(timeout=30), team.output()
     wait_until(lambda: "PROCESSING" in client.status.values(), "the stream shows it")
     postgres_server.restart()
-    model.gate.set()  # its result is written to the restarted database
+    first.set()
+
+    # down while the next photo's result is written: neither it nor its failure can be
+    # recorded, nor the claims of the photos the worker takes next (they stay PENDING in
+    # no queue): the stranded photo waits for its lease to run out, the others for a lease
+    assert model.arrived.acquire(timeout=30), team.output()
+    (stranded,) = [
+        pid for pid, (status, _a, _w) in photo_rows(team.database, batch_id).items()
+        if status == "PROCESSING"
+    ]  # fmt: skip
+    postgres_server.stop("fast")
+    second.set()
+    gave_up = worker.wait_line(r"photo (\d+): its failure could not be recorded either")
+    assert int(gave_up[1]) == stranded
+    postgres_server.start()
     client.wait_complete(team)
 
     assert_all_done_once(team, client, batch_id, 6)
+    rows = photo_rows(team.database, batch_id)
+    assert rows[stranded][:2] == ("DONE", 2)  # taken back once its lease ran out
     assert server.process.poll() is None and worker.process.poll() is None
 
 

@@ -7,8 +7,10 @@
 The desktop app re-queues its unfinished photos when it starts (`tasks.recover`): one
 process owns them all. A team cannot: other processes on other machines run photos at
 the same time, and one of them may be killed mid-photo. So each claim names its worker
-and a lease (`pipeline._CLAIM_SQL`), which the worker's heartbeat keeps renewing; every
-process sweeps, one at a time (an advisory lock):
+and a lease (`pipeline._CLAIM_SQL`), which the worker's heartbeat keeps renewing while
+one of its threads works on the photo (not once the thread gave up on it: its result and
+its failure could not be written, PostgreSQL being down); every process sweeps, one at
+a time (an advisory lock):
 
 - a PROCESSING photo whose lease ran out (its worker died, or lost the database for
   longer than the lease) goes back to PENDING, journaled, and is queued again; the old
@@ -29,6 +31,7 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterable
 
 from peewee import Database
 
@@ -43,6 +46,7 @@ log = logging.getLogger(__name__)
 SWEEP_LOCK = (0x5F7, 1)  # (space, key): one sweeper at a time across the team
 
 _RENEW_SQL = "UPDATE photo SET lease_until = ? WHERE worker = ? AND status = ?"
+_RENEW_SOME_SQL = _RENEW_SQL + " AND id IN ({})"
 _EXPIRE_SQL = (
     "UPDATE photo SET status = ?, worker = NULL, lease_until = NULL, updated_at = ?"
     " WHERE id = ? AND status = ? AND lease_until < ?"
@@ -69,6 +73,9 @@ class Leases:
         self.worker_id = worker_id
         self.lease_seconds = lease_seconds
         self.interval = max(0.2, lease_seconds / 4)  # four renewals per lease
+        # the photo ids this process's threads work on now (Core: its pipeline's activity);
+        # None: every photo claimed under `worker_id`
+        self.running: Callable[[], Iterable[int]] | None = None
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -91,9 +98,18 @@ class Leases:
                     log.warning("leases: %s failed (%s)", step.__name__, exc)
 
     def renew(self) -> int:
-        """Push this worker's leases forward; how many photos it holds."""
+        """Push forward the leases of the photos this worker runs now; how many.
+
+        Only those (`running`): a photo whose thread gave up, nothing being writable, must
+        see its lease run out, or this live worker would keep it PROCESSING forever."""
         until = time.time() + self.lease_seconds
-        return self.db.execute_sql(_RENEW_SQL, (until, self.worker_id, PROCESSING)).rowcount
+        if self.running is None:
+            return self.db.execute_sql(_RENEW_SQL, (until, self.worker_id, PROCESSING)).rowcount
+        running = sorted(set(self.running()))
+        if not running:
+            return 0
+        sql = _RENEW_SOME_SQL.format(", ".join("?" * len(running)))
+        return self.db.execute_sql(sql, (until, self.worker_id, PROCESSING, *running)).rowcount
 
     def sweep(self, now: float | None = None) -> tuple[int, int]:
         """(expired leases taken back, lost photos queued again); (0, 0) while another

@@ -92,6 +92,8 @@ class Core:
             self.leases = Leases(
                 self.db, self.bus, self.queue, self.worker_id, settings.lease_seconds
             )
+            activity = self.pipeline.activity  # a claim is renewed while a thread runs it
+            self.leases.running = lambda: [w["photoId"] for w in activity.workers()]
             self.bus_bridge = PgBusBridge(settings.database_url, self.bus)
         self.review = Review(self.db, self.bus, self.catalogue, self.paths)
         self.queue_control = QueueControl(self.db, self.bus, self.queue)
