@@ -45,11 +45,12 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def core(data_dir: Path) -> Iterator:
+def core(data_dir: Path, backend: dict) -> Iterator:
+    """A started Core, on each back-end in turn (`backend`, tests/team_fixtures.py)."""
     from desktopapp.core.services import Core
     from desktopapp.platform.settings import Settings
 
-    service = Core(Settings(data_dir=data_dir, workers=2))
+    service = Core(Settings(data_dir=data_dir, workers=2, **backend))
     service.start()
     yield service
     assert service.stop(timeout=30), "workers did not stop"

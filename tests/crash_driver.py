@@ -2,6 +2,7 @@
 
     python tests/crash_driver.py DATA_DIR [--create PATH...]
         [--kill-at copy|decode|commit --after N]
+        [--database URL --queue URL --store DIR --lease-seconds S]   # a team's engines
 
 Prints the batch's final snapshot as JSON when it gets that far.
 """
@@ -81,9 +82,22 @@ def main() -> int:
     parser.add_argument("--kill-at")
     parser.add_argument("--after", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database")
+    parser.add_argument("--queue")
+    parser.add_argument("--store")
+    parser.add_argument("--lease-seconds", type=float, default=30.0)
     args = parser.parse_args()
 
-    core = Core(Settings(data_dir=Path(args.data_dir), workers=args.workers))
+    core = Core(
+        Settings(
+            data_dir=Path(args.data_dir),
+            workers=args.workers,
+            database_url=args.database,
+            queue_url=args.queue,
+            store_dir=Path(args.store) if args.store else None,
+            lease_seconds=args.lease_seconds,
+        )
+    )
     if args.create:
         batch_id = core.create_batch(args.create, project="crash").batch_id
     else:

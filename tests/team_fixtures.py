@@ -95,3 +95,17 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
     with redis.Redis.from_url(redis_server.url) as client:
         client.flushall()
     return redis_server.url
+
+
+@pytest.fixture(params=["embedded", "team"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
+    """The engines a Core runs on, as `Settings` fields: the desktop's embedded ones (SQLite
+    and Huey in the data folder), or a team's (PostgreSQL, Redis, a shared folder). The
+    core, server and crash tests take it, so they run on both through one code path."""
+    if request.param == "embedded":
+        return {}
+    return {
+        "database_url": request.getfixturevalue("postgres_url"),
+        "queue_url": request.getfixturevalue("redis_url"),
+        "store_dir": tmp_path / "shared",
+    }

@@ -12,9 +12,27 @@ from pathlib import Path
 import pytest
 
 from desktopapp.core.db import Event, Photo, open_database
+from desktopapp.core.db_postgres import open_postgres
 from tests.helpers import make_photos
 
 DRIVER = Path(__file__).with_name("crash_driver.py")
+
+
+def driver_options(backend: dict) -> list[str]:
+    """The driver's flags for a back-end (tests/team_fixtures.py `backend`): a team's
+    engines with a short lease, so a killed worker's photos come back quickly."""
+    if not backend:
+        return []
+    return [
+        "--database",
+        backend["database_url"],
+        "--queue",
+        backend["queue_url"],
+        "--store",
+        str(backend["store_dir"]),
+        "--lease-seconds",
+        "0.5",
+    ]
 
 
 def run_driver(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -66,19 +84,27 @@ def clean_result(drop, tmp_path_factory) -> dict:
     ("kill_at", "after"),
     [("copy", 1), ("copy", 6), ("decode", 3), ("decode", 9), ("commit", 2), ("commit", 13)],
 )
-def test_sigkill_then_restart_ends_like_a_clean_run(drop, clean_result, tmp_path, kill_at, after):
+def test_sigkill_then_restart_ends_like_a_clean_run(
+    drop, clean_result, tmp_path, kill_at, after, backend
+):
     data_dir = tmp_path / "data"
+    options = driver_options(backend)
     crashed = run_driver(
-        data_dir, "--create", str(drop), "--kill-at", kill_at, "--after", str(after)
+        data_dir, "--create", str(drop), "--kill-at", kill_at, "--after", str(after), *options
     )
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
     assert crashed.stdout == ""  # it died before the batch was final
 
-    restarted = run_driver(data_dir)
+    restarted = run_driver(data_dir, *options)
     assert restarted.returncode == 0, restarted.stderr
     assert comparable(json.loads(restarted.stdout)) == comparable(clean_result)
 
-    db = open_database(data_dir / "photolot.sqlite3")
+    files = backend.get("store_dir") or data_dir  # a team's photos are in its shared folder
+    db = (
+        open_postgres(backend["database_url"])
+        if backend
+        else open_database(data_dir / "photolot.sqlite3")
+    )
     try:
         events = list(Event.select().order_by(Event.id))
         ids = [e.id for e in events]
@@ -94,8 +120,8 @@ def test_sigkill_then_restart_ends_like_a_clean_run(drop, clean_result, tmp_path
         assert terminal == Counter({p.id: 1 for p in photos})  # each photo ends exactly once
         for photo in photos:
             if photo.status == "DONE":
-                assert (data_dir / "thumbs" / f"{photo.sha256}.jpg").is_file()
-                assert (data_dir / "photos" / photo.sha256).stat().st_size == photo.size
-        assert not list((data_dir / "photos").glob(".incoming-*"))  # crash leftovers swept
+                assert (files / "thumbs" / f"{photo.sha256}.jpg").is_file()
+                assert (files / "photos" / photo.sha256).stat().st_size == photo.size
+        assert not list((files / "photos").glob(".incoming-*"))  # crash leftovers swept
     finally:
         db.close()

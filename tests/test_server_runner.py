@@ -142,7 +142,9 @@ async def test_shutdown_with_100_open_streams_is_prompt(serve, idle_core: Core, 
         await asyncio.gather(*(ended(reader) for reader in readers))
 
 
-async def test_resume_after_a_server_restart(data_dir: Path, idle_core: Core, corpus) -> None:
+async def test_resume_after_a_server_restart(
+    data_dir: Path, idle_core: Core, corpus, backend: dict
+) -> None:
     token = load_or_create_token(idle_core.paths.token)
     headers = {"Authorization": f"Bearer {token}"}
 
@@ -169,7 +171,7 @@ async def test_resume_after_a_server_restart(data_dir: Path, idle_core: Core, co
         assert await asyncio.to_thread(first_server.stop)
         assert await asyncio.to_thread(idle_core.stop, 30)
 
-        second_core = Core(Settings(data_dir=data_dir, workers=2))
+        second_core = Core(Settings(data_dir=data_dir, workers=2, **backend))
         second_core.start()
         assert load_or_create_token(second_core.paths.token) == token
         second_server = server_for(second_core)

@@ -236,9 +236,10 @@ def make_web_root(root: Path) -> Path:
 
 
 @pytest.fixture
-def idle_core(data_dir: Path):
-    """A real Core whose workers are not started (the test starts them when it wants)."""
-    service = Core(Settings(data_dir=data_dir, workers=2))
+def idle_core(data_dir: Path, backend: dict):
+    """A real Core whose workers are not started (the test starts them when it wants), on
+    each back-end in turn (`backend`, tests/team_fixtures.py)."""
+    service = Core(Settings(data_dir=data_dir, workers=2, **backend))
     yield service
     assert service.stop(timeout=30), "workers did not stop"
 

@@ -44,6 +44,7 @@ class WriteTransaction:
         self._postgres = is_postgres(db)
         self._bus = bus
         self._heads: dict[int, int] = {}
+        self._locked: set[int] = set()
         self._after_commit: list[Any] = []
         self._on_rollback: list[Any] = []
         self._atomic: Any = None
@@ -91,13 +92,21 @@ class WriteTransaction:
     def record(self, batch_id: int, event_type: str, payload: dict[str, Any]) -> int:
         values = (batch_id, event_type, _PAYLOAD.db_value(payload), time.time())
         if self._postgres:
-            if batch_id not in self._heads:
-                lock_batch_journal(self._db, batch_id)  # ids then commit in order
+            self.lock_batch(batch_id)
             event_id = self._db.execute_sql(_INSERT_RETURNING_SQL, values).fetchone()[0]
         else:
             event_id = self._db.execute_sql(_INSERT_SQL, values).lastrowid
         self._heads[batch_id] = event_id
         return event_id
+
+    def lock_batch(self, batch_id: int) -> None:
+        """PostgreSQL: this batch's writers one at a time until COMMIT, so its journal ids
+        commit in order and what a transaction reads of the batch (counts, corrections) was
+        committed before it. Taken by `record`; a read-then-write takes it first. (SQLite's
+        IMMEDIATE transactions already serialise every writer.)"""
+        if self._postgres and batch_id not in self._locked:
+            lock_batch_journal(self._db, batch_id)
+            self._locked.add(batch_id)
 
     def record_progress(
         self,
@@ -112,6 +121,7 @@ class WriteTransaction:
         the whole corrected inventory in the event (the clients' own live view of the
         photos knows nothing of room-level corrections): one more read per photo, only
         for batches with corrections."""
+        self.lock_batch(batch_id)  # before reading the counts the event will carry
         counts = state.batch_counts(batch_id)
         if catalogue is not None and state.has_corrections(batch_id):
             view = state.batch_view(batch_id)

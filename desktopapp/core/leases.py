@@ -59,6 +59,8 @@ def new_worker_id() -> str:
 
 
 class Leases:
+    HOUSEKEEPING_EVERY = 60.0  # seconds between `housekeeping` calls (the first at once)
+
     def __init__(
         self,
         db: Database,
@@ -66,6 +68,7 @@ class Leases:
         queue: PhotoQueue,
         worker_id: str,
         lease_seconds: float = 30.0,
+        housekeeping: Callable[[], object] | None = None,
     ) -> None:
         self.db = db
         self.bus = bus
@@ -76,6 +79,7 @@ class Leases:
         # the photo ids this process's threads work on now (Core: its pipeline's activity);
         # None: every photo claimed under `worker_id`
         self.running: Callable[[], Iterable[int]] | None = None
+        self._housekeeping = housekeeping  # e.g. a crashed copy's temp files in the store
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -90,12 +94,17 @@ class Leases:
 
     def _loop(self) -> None:
         lower_current_thread_priority()
+        next_housekeeping = 0.0
         while not self._stopping.wait(self.interval):
-            for step in (self.renew, self.sweep):
+            steps: list[Callable[[], object]] = [self.renew, self.sweep]
+            if self._housekeeping is not None and time.monotonic() >= next_housekeeping:
+                steps.append(self._housekeeping)
+                next_housekeeping = time.monotonic() + self.HOUSEKEEPING_EVERY
+            for step in steps:
                 try:
                     step()
                 except Exception as exc:  # the database or Redis is down: next round
-                    log.warning("leases: %s failed (%s)", step.__name__, exc)
+                    log.warning("leases: %s failed (%s)", getattr(step, "__name__", step), exc)
 
     def renew(self) -> int:
         """Push forward the leases of the photos this worker runs now; how many.

@@ -35,6 +35,7 @@ class QueueControl:
     def pause(self, batch_id: int) -> str:
         """Pause (idempotent); returns the batch's status. Raises BatchIsFinal."""
         with WriteTransaction(self._db, self._bus) as tx:
+            tx.lock_batch(batch_id)  # a team: another process may change it now
             batch = self._unfinished(batch_id, "paused")
             if not batch.paused:
                 Batch.update(paused=1).where(Batch.id == batch_id).execute()
@@ -44,6 +45,7 @@ class QueueControl:
     def resume(self, batch_id: int) -> str:
         """Resume (idempotent); its waiting photos are queued again. Raises BatchIsFinal."""
         with WriteTransaction(self._db, self._bus) as tx:
+            tx.lock_batch(batch_id)  # a team: another process may change it now
             batch = self._unfinished(batch_id, "resumed")
             if batch.paused:
                 Batch.update(paused=0).where(Batch.id == batch_id).execute()
@@ -57,6 +59,7 @@ class QueueControl:
         """Cancel the photos still waiting (running ones finish); returns how many. A batch
         already cancelled answers 0; another finished one raises BatchIsFinal."""
         with WriteTransaction(self._db, self._bus) as tx:
+            tx.lock_batch(batch_id)  # a team: another process may change it now
             counts = state.batch_counts(batch_id)
             if progress.batch_status(counts) == progress.BATCH_CANCELLED:
                 return 0
@@ -75,6 +78,7 @@ class QueueControl:
     def move_to_front(self, batch_id: int) -> int:
         """Its waiting photos go before every other batch's; returns the new priority."""
         with WriteTransaction(self._db, self._bus) as tx:
+            tx.lock_batch(batch_id)  # a team: another process may change it now
             self._unfinished(batch_id, "moved")
             top = Batch.select(fn.MAX(Batch.priority)).scalar() or 0
             priority = top + 1

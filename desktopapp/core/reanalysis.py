@@ -106,6 +106,7 @@ class Reanalysis:
         ReanalysisError (a photo of another batch), NothingToReanalyse."""
         wanted = None if photo_ids is None else sorted(set(photo_ids))
         with WriteTransaction(self._db, self._bus) as tx:
+            tx.lock_batch(batch_id)  # a team: another process may change it now
             batch = state.get_batch(batch_id)
             photos = self._photos(batch_id, wanted, model_notices)
             chosen = [photo for photo in photos if photo.status == DONE]

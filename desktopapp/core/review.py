@@ -65,6 +65,7 @@ class Review:
         state.BatchNotFound, or CorrectionError (nothing stored)."""
         data = corrections.parse(kind, raw, self._catalogue)
         with WriteTransaction(self._db, self._bus) as tx:
+            tx.lock_batch(batch_id)  # concurrent corrections: one after the other
             before = state.batch_view(batch_id)
             self._check_targets(before, kind, data)
             self._db.execute_sql(_FORGET_UNDONE_SQL, (batch_id,))
@@ -74,6 +75,7 @@ class Review:
     def undo(self, batch_id: int) -> dict[str, Any]:
         """Undo the newest correction still holding; raises NothingToUndo."""
         with WriteTransaction(self._db, self._bus) as tx:
+            tx.lock_batch(batch_id)  # concurrent corrections: one after the other
             before = state.batch_view(batch_id)
             if not before.done:
                 raise NothingToUndo("There is nothing to undo in this batch.")
@@ -83,6 +85,7 @@ class Review:
     def redo(self, batch_id: int) -> dict[str, Any]:
         """Redo the oldest undone correction; raises NothingToUndo."""
         with WriteTransaction(self._db, self._bus) as tx:
+            tx.lock_batch(batch_id)  # concurrent corrections: one after the other
             before = state.batch_view(batch_id)
             if not before.undone:
                 raise NothingToUndo("There is nothing to redo in this batch.")

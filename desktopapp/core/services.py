@@ -90,7 +90,12 @@ class Core:
         self.bus_bridge: PgBusBridge | None = None
         if settings.team:
             self.leases = Leases(
-                self.db, self.bus, self.queue, self.worker_id, settings.lease_seconds
+                self.db,
+                self.bus,
+                self.queue,
+                self.worker_id,
+                settings.lease_seconds,
+                housekeeping=self._sweep_abandoned_copies,
             )
             activity = self.pipeline.activity  # a claim is renewed while a thread runs it
             self.leases.running = lambda: [w["photoId"] for w in activity.workers()]
@@ -119,11 +124,20 @@ class Core:
         self._start_recovery()
         return requeued
 
+    def _sweep_abandoned_copies(self) -> int:
+        """A team's store is shared: only temp files nobody has written to for a lease."""
+        idle = self.settings.lease_seconds
+        return sum(
+            sweep_incoming(folder, idle_for=idle)
+            for folder in (self.paths.store, self.paths.thumbs, self.paths.previews)
+        )
+
     def _start_team(self) -> int:
         """A team's process: no start-up recovery (others run photos now); leases take
         back a dead worker's photos and queue lost ones, and the bus hears other
         processes' commits. Workers only when asked (`photolot serve` runs none)."""
         assert self.leases is not None and self.bus_bridge is not None
+        self._sweep_abandoned_copies()  # a crash's leftovers, as the desktop does at start
         self.bus_bridge.start()
         self.leases.start()
         if self.settings.workers > 0:

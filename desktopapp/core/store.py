@@ -16,6 +16,7 @@ import queue
 import stat
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,10 +154,18 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def sweep_incoming(store_dir: Path) -> int:
-    """Remove temp files left by a crash mid-copy; returns how many."""
+def sweep_incoming(store_dir: Path, idle_for: float | None = None) -> int:
+    """Remove temp files left by a crash mid-copy; returns how many. `idle_for`: only those
+    unwritten for that many seconds (a team's shared store: another machine may be
+    copying into it now, and a live copy keeps writing)."""
     removed = 0
+    now = time.time()
     for leftover in store_dir.glob(".incoming-*"):
-        leftover.unlink(missing_ok=True)
+        try:
+            if idle_for is not None and now - leftover.stat().st_mtime < idle_for:
+                continue
+            leftover.unlink()
+        except FileNotFoundError:
+            continue
         removed += 1
     return removed

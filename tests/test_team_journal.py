@@ -1,0 +1,249 @@
+"""A team's database, in one process against a real PostgreSQL: the journal's order when
+writers commit out of order, the cross-process bus (NOTIFY on COMMIT, and the safety
+re-read when a notification is lost), and the leases that take back a dead worker's photos
+and queue what Redis lost."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from desktopapp.core import journal
+from desktopapp.core.db import PENDING, PROCESSING, Batch, Photo, Project
+from desktopapp.core.db_postgres import CHANNEL, open_postgres
+from desktopapp.core.events import EventBus
+from desktopapp.core.journal import WriteTransaction
+from desktopapp.core.pg_bus import PgBusBridge
+from desktopapp.core.services import Core
+from desktopapp.platform.settings import Settings
+from tests.conftest import wait_until_final
+from tests.helpers import make_photos
+
+WAIT = 10.0
+
+
+def wait_for(condition, timeout: float = WAIT, what: str = "condition") -> None:
+    """Poll an outside system (PostgreSQL's lock table) until `condition()`, or fail."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        pause.wait(0.02)
+
+
+@pytest.fixture
+def db(postgres_url: str) -> Iterator:
+    database = open_postgres(postgres_url)
+    yield database
+    database.close()
+
+
+def new_batch() -> int:
+    project, _ = Project.get_or_create(name="t")
+    return Batch.create(project=project).id
+
+
+def test_a_batchs_journal_ids_become_visible_in_order(db, postgres_url):
+    """Writer 1 takes an id and holds its transaction open; writer 2 of the same batch
+    must wait for it (the advisory lock), so no reader ever sees id N+1 before id N."""
+    batch = new_batch()
+    other = new_batch()
+    ids: dict[str, int] = {}
+    first_wrote, release_first = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with WriteTransaction(db, None) as tx:
+            ids["first"] = tx.record(batch, "first", {})
+            first_wrote.set()
+            assert release_first.wait(WAIT)
+
+    def second() -> None:
+        with WriteTransaction(db, None) as tx:
+            ids["second"] = tx.record(batch, "second", {})
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert first_wrote.wait(WAIT)
+    two = threading.Thread(target=second)
+    two.start()
+    with psycopg.connect(postgres_url, autocommit=True) as watcher:
+
+        def second_is_waiting() -> bool:
+            query = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            return watcher.execute(query).fetchone()[0] == 1
+
+        wait_for(second_is_waiting, what="writer 2 to wait on the batch's journal lock")
+    # another batch's writer is not held up, and may commit a higher id first: readers
+    # follow one batch at a time, so that order does not matter
+    with WriteTransaction(db, None) as tx:
+        other_id = tx.record(other, "other", {})
+    assert other_id > ids["first"] and journal.events_after(other, 0)[0].id == other_id
+    assert journal.events_after(batch, 0) == []  # nothing of the batch committed yet
+    release_first.set()
+    one.join(WAIT)
+    two.join(WAIT)
+    seen = [entry.id for entry in journal.events_after(batch, 0)]
+    assert seen == [ids["first"], ids["second"]] and ids["second"] > ids["first"]
+
+
+def test_without_the_lock_a_reader_would_skip_a_row(postgres_url, db):
+    """Why the lock is needed: two raw transactions on one batch, the later id committed
+    first; a reader that took "id > the newest" then never sees the older row."""
+    batch = new_batch()
+    insert = "INSERT INTO event (batch_id, type, payload, created_at) VALUES (%s, %s, '{}', 0)"
+    with (
+        psycopg.connect(postgres_url) as slow,
+        psycopg.connect(postgres_url) as fast,
+    ):
+        slow.execute(insert, (batch, "slow"))  # takes the lower id, not committed
+        fast.execute(insert, (batch, "fast"))
+        fast.commit()
+        seen_first = journal.events_after(batch, 0)
+        slow.commit()
+    assert [e.type for e in seen_first] == ["fast"]
+    skipped = journal.events_after(batch, seen_first[-1].id)
+    assert skipped == []  # the slow row, committed later with a lower id, is never read
+    assert [e.type for e in journal.events_after(batch, 0)] == ["slow", "fast"]
+
+
+def test_the_bus_hears_other_processes_commits_and_rereads_what_it_missed(db, postgres_url):
+    bus = EventBus()
+    heard: list[tuple[int, int]] = []
+    news = threading.Event()
+
+    def listener(batch_id: int, head: int) -> None:
+        heard.append((batch_id, head))
+        news.set()
+
+    bus.subscribe(listener)
+    bridge = PgBusBridge(postgres_url, bus, safety_interval=0.3)
+    bridge.start()
+    try:
+        assert bridge.connected.wait(WAIT)
+        batch = new_batch()
+        with WriteTransaction(db, None) as tx:  # no local bus: only the NOTIFY can tell
+            head = tx.record(batch, "a", {})
+        assert news.wait(WAIT) and heard[-1] == (batch, head)
+
+        # a rolled-back transaction notifies nobody
+        news.clear()
+        rolled_back: list[int] = []
+        with pytest.raises(RuntimeError), WriteTransaction(db, None) as tx:
+            rolled_back.append(tx.record(batch, "b", {}))
+            raise RuntimeError("rolled back")
+        # a row committed with its notification lost: the safety re-read finds it
+        with psycopg.connect(postgres_url, autocommit=True) as raw:
+            lost = raw.execute(
+                "INSERT INTO event (batch_id, type, payload, created_at)"
+                " VALUES (%s, 'c', '{}', 0) RETURNING id",
+                (batch,),
+            ).fetchone()[0]
+        assert news.wait(WAIT) and heard[-1] == (batch, lost)
+        assert (batch, rolled_back[0]) not in heard  # never announced, never visible
+    finally:
+        bridge.stop()
+
+
+def test_the_bus_listens_again_after_postgresql_restarts(db, postgres_url, postgres_server):
+    bus = EventBus()
+    heads: list[int] = []
+    news = threading.Event()
+    bus.subscribe(lambda _batch, head: (heads.append(head), news.set()))
+    bridge = PgBusBridge(postgres_url, bus, safety_interval=0.3)
+    bridge.start()
+    try:
+        assert bridge.connected.wait(WAIT)
+        postgres_server.restart()
+        batch = new_batch()  # the model's connection comes back by itself (reconnect)
+        with WriteTransaction(db, None) as tx:
+            head = tx.record(batch, "after-restart", {})
+        wait_for(lambda: head in heads, what="the event written after the restart")
+        assert bridge.connected.is_set()
+    finally:
+        bridge.stop()
+
+
+def test_notifications_carry_batch_and_head(db, postgres_url):
+    with psycopg.connect(postgres_url, autocommit=True) as listener:
+        listener.execute(f"LISTEN {CHANNEL}")
+        batch = new_batch()
+        with WriteTransaction(db, None) as tx:
+            tx.record(batch, "a", {})
+            head = tx.record(batch, "b", {})
+        (note,) = list(listener.notifies(timeout=WAIT, stop_after=1))
+    assert note.payload == f"{batch}:{head}"  # one per batch and transaction: its newest
+
+
+# -- leases: a dead worker's photos, and what Redis lost ---------------------------------------
+
+
+@pytest.fixture
+def team_core(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[Core]:
+    core = Core(
+        Settings(
+            data_dir=tmp_path / "data",
+            workers=0,  # the test drives the workers
+            analyzer="names",
+            database_url=postgres_url,
+            queue_url=redis_url,
+            store_dir=tmp_path / "shared",
+            lease_seconds=2.0,
+        )
+    )
+    yield core
+    core.stop(timeout=30)
+
+
+def test_a_dead_workers_photo_is_taken_back_and_its_late_result_refused(team_core, tmp_path):
+    core = team_core
+    batch_id = core.create_batch(make_photos(tmp_path / "drop", 3)).batch_id
+    photos = list(Photo.select().where(Photo.batch == batch_id).order_by(Photo.id))
+    # a worker on another machine claimed the first photo, then died: its lease ran out
+    dead = photos[0]
+    Photo.update(
+        status=PROCESSING, attempts=1, worker="elsewhere:1:dead", lease_until=time.time() - 1
+    ).where(Photo.id == dead.id).execute()
+    assert core.leases.sweep() == (1, 0)
+    assert Photo.get_by_id(dead.id).status == PENDING
+    requeued = [e for e in journal.events_after(batch_id, 0) if e.type == "photo.requeued"]
+    assert [p["id"] for p in requeued[0].payload["photos"]] == [dead.id]
+    assert core.leases.sweep() == (0, 0)  # once only
+
+    core.queue.start(1)
+    snap = wait_until_final(core, batch_id)
+    assert {p["status"] for p in snap["photos"]} == {"DONE"}
+    again = Photo.get_by_id(dead.id)
+    assert again.attempts == 2 and again.worker == core.worker_id
+    # the dead worker's result, written late with its old claim, changes nothing
+    late = core.pipeline._store_done  # the pipeline's own compare-and-set write
+    stale = Photo.get_by_id(dead.id)
+    stale.status, stale.attempts, stale.room_type = "DONE", 1, "garage"
+    assert late(stale) is False
+    assert Photo.get_by_id(dead.id).room_type != "garage"
+    done = [
+        p["id"]
+        for e in journal.events_after(batch_id, 0)
+        if e.type == "photo.done"
+        for p in e.payload["photos"]
+    ]
+    assert sorted(done) == sorted(p.id for p in photos)  # each photo done exactly once
+
+
+def test_what_redis_lost_is_queued_again_from_the_database(team_core, tmp_path, redis_server):
+    core = team_core
+    batch_id = core.create_batch(make_photos(tmp_path / "drop", 4)).batch_id
+    assert core.queue.queued_ids() == {p.id for p in Photo.select().where(Photo.batch == batch_id)}
+    redis_server.restart()  # no persistence: the queue is gone
+    assert core.queue.queued_ids() == set()
+    assert core.leases.sweep() == (0, 0)  # not yet: a lease's grace first
+    assert core.leases.sweep(now=time.time() + 3) == (0, 4)
+    assert len(core.queue.queued_ids()) == 4
+    core.queue.start(2)
+    snap = wait_until_final(core, batch_id)
+    assert snap["counts"]["completed"] == 4
+    assert {p["attempts"] for p in snap["photos"]} == {1}
