@@ -4,7 +4,7 @@ commit → client latency with 1,000 subscribers on 2 server processes (issue 16
     python -m bench.scale [--photos 160] [--workers 1 2 4] [--analyzers detector names]
                           [--subscribers 1000] [--servers 2] [--latency-photos 160]
                           [--latency-workers 2] [--latency-analyzer detector]
-                          [--skip-throughput] [--skip-latency]
+                          [--wait-quiet SECONDS] [--skip-throughput] [--skip-latency]
 
 Everything is real and local: one PostgreSQL and one Redis (`tests.team_services`, in temp
 dirs, stopped at the end), PhotoLot's own `photolot serve` and `photolot worker` processes
@@ -27,8 +27,12 @@ files.
    queue, database, journal, bus.
    What limits it: CPU of every process involved, in cores, over the timed interval
    (utime + stime from /proc, children included; PostgreSQL = the postmaster and all its
-   backends), the machine's total busy CPU (/proc/stat) and the Redis queue's depth,
-   sampled every 0.2 s. On this 2-core machine, "machine ≈ 2.0 cores" means CPU-bound.
+   backends), the machine's total busy CPU (/proc/stat; "others" = what none of ours
+   used), how long worker threads sat runnable waiting for a core (/proc/PID/task/*/
+   schedstat) and the Redis queue's depth, sampled every 0.2 s. On a 2-core machine,
+   "machine ≈ 2.0 cores" means CPU-bound. From the CPU per photo of each part, one
+   line per analyzer says what the machine's cores could do at most if nothing else ran
+   (arithmetic, labelled as such).
 2. Latency. --servers `photolot serve` processes (the same code, started through
    `serve_entry` only to raise the open-stream cap from 256 to what the run needs; there
    is no flag for it) and --subscribers SSE streams on one batch, split evenly, held by
@@ -45,7 +49,13 @@ files.
    (the bus's own path), commit → the first subscriber of each server (wake-up + journal
    read + first write), commit → every subscriber (fan-out), how many first arrivals
    took over 1 s (only the bridge's 2 s safety re-read, or a starved server, explains
-   that), and the CPU of servers, workers, clients and PostgreSQL meanwhile.
+   that), and the CPU of servers, workers, clients and PostgreSQL meanwhile, with each
+   server's CPU and run-queue wait per event.
+
+Other programs on the machine (a test suite, another bench) take cores from every process
+here and lengthen every figure: each "what limits" line warns when they used over 0.1
+core, and `--wait-quiet SECONDS` waits (up to that long, before each run) for them to
+leave the CPU.
 
 Figures are printed, never asserted, and saved to bench/results/scale.json. The defaults
 take about 4-5 minutes on a 2-core machine; the photos are made once before (~1 s each).
@@ -360,6 +370,18 @@ def wait_idle(children: list[Child], quiet: float = 0.05, least: float = 3.0) ->
     return time.monotonic() - started
 
 
+def wait_quiet(limit: float, threshold: float = 0.2) -> float:
+    """Up to `limit` s until the whole machine uses under `threshold` core over 2 s (our
+    own processes idle at that point: other programs); the cores last seen busy."""
+    deadline = time.monotonic() + limit
+    while True:
+        before, wall = machine_busy(), time.perf_counter()
+        time.sleep(2.0 if limit > 0 else 0.5)
+        busy = (machine_busy() - before) / (time.perf_counter() - wall)
+        if busy < threshold or time.monotonic() >= deadline:
+            return busy
+
+
 # -- talking to a server --------------------------------------------------------------------
 
 
@@ -416,11 +438,14 @@ class Sampler:
 # -- 1. throughput ----------------------------------------------------------------------------
 
 
-def measure_throughput(team: Team, files: list[Path], analyzer: str, workers: int) -> dict:
+def measure_throughput(
+    team: Team, files: list[Path], analyzer: str, workers: int, quiet: float
+) -> dict:
     team.fresh(analyzer)
     server, port = team.server("server")
     children = team.workers(workers)
     waited = wait_idle(children)
+    busy_before = wait_quiet(quiet)
     token = team.token()
     postmaster, redis_pid = team.postmaster_pid(), team.redis_pid()
     meter = CpuMeter(
@@ -466,6 +491,7 @@ def measure_throughput(team: Team, files: list[Path], analyzer: str, workers: in
         if depths
         else None,
         "startup_wait_s": round(waited, 1),
+        "machine_busy_before": round(busy_before, 2),
         # CPU ms each part spent per photo: what one more photo/s costs it
         "cpu_ms_per_photo": {
             name: round(cores * elapsed * 1000 / len(files), 1)
@@ -581,7 +607,13 @@ def ms_figures(samples_ns: list[int], lost: int = 0) -> dict[str, Any]:
 
 
 def measure_latency(
-    team: Team, files: list[Path], analyzer: str, servers: int, subscribers: int, workers: int
+    team: Team,
+    files: list[Path],
+    analyzer: str,
+    servers: int,
+    subscribers: int,
+    workers: int,
+    quiet: float,
 ) -> dict:
     team.fresh(analyzer)
     shares = [subscribers // servers + (i < subscribers % servers) for i in range(servers)]
@@ -601,6 +633,7 @@ def measure_latency(
         _expect(conn, "ready", READY_TIMEOUT)
     connect_s = time.perf_counter() - opened
     ready_head = head_id(team.database, batch_id)
+    busy_before = wait_quiet(quiet)
     listener = Listener(team.database)
     postmaster = team.postmaster_pid()
     children: list[Child] = []
@@ -689,6 +722,7 @@ def measure_latency(
         "server_wait_ms_per_event": round(server_wait * 1000 / events / servers, 2),
         "cpu_cores": cpu,
         "client_busy": client_busy,
+        "machine_busy_before": round(busy_before, 2),
     }
 
 
@@ -730,6 +764,13 @@ def main() -> None:
     parser.add_argument("--latency-photos", type=int, default=160)
     parser.add_argument("--latency-workers", type=int, default=2)
     parser.add_argument("--latency-analyzer", default="detector", choices=["detector", "names"])
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before each run, wait up to this long for other programs to leave the CPU",
+    )
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
     args = parser.parse_args()
@@ -761,7 +802,7 @@ def run_throughput(team: Team, files: list[Path], args: argparse.Namespace) -> l
     results = []
     for analyzer in args.analyzers:
         for workers in args.workers:
-            result = measure_throughput(team, files, analyzer, workers)
+            result = measure_throughput(team, files, analyzer, workers, args.wait_quiet)
             results.append(result)
             print(
                 f"  {analyzer}, {workers} worker process(es): {result['photos_per_s']:.1f} "
@@ -812,6 +853,15 @@ def run_throughput(team: Team, files: list[Path], args: argparse.Namespace) -> l
     )
     for r in results:
         print(f"  what limits {r['analyzer']} × {r['worker_processes']}: {throughput_limit(r)}")
+    cores = os.cpu_count() or 1
+    for analyzer in args.analyzers:
+        mine = [r for r in results if r["analyzer"] == analyzer]
+        per_photo = min(sum(r["cpu_ms_per_photo"].values()) for r in mine)
+        print(
+            f"  {analyzer}: {per_photo:.0f} ms of CPU per photo in all (workers + server + "
+            f"PostgreSQL + Redis, the lowest run): {cores} free cores would do at most "
+            f"~{cores * 1000 / per_photo:.0f} photos/s (arithmetic, not a run)"
+        )
     return results
 
 
@@ -823,6 +873,7 @@ def run_latency(team: Team, files: list[Path], args: argparse.Namespace) -> dict
         args.servers,
         args.subscribers,
         args.latency_workers,
+        args.wait_quiet,
     )
 
     def row(name: str, f: dict[str, Any]) -> tuple:
