@@ -17,11 +17,13 @@ polled condition, with a deadline. Every child process is killed at teardown.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -204,6 +206,7 @@ class StreamClient:
         self.problems: list[str] = []
         self.complete = threading.Event()
         self._stop = threading.Event()
+        self._conn: http.client.HTTPConnection | None = None
         self._thread = threading.Thread(target=self._run, name="stream-client", daemon=True)
         self._thread.start()
 
@@ -222,7 +225,7 @@ class StreamClient:
 
     def _follow(self, parser: SSEParser) -> None:
         self.connections += 1
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=20)
+        conn = self._conn = http.client.HTTPConnection(self.host, self.port, timeout=20)
         try:
             conn.request(
                 "GET",
@@ -274,7 +277,12 @@ class StreamClient:
 
     def close(self) -> None:
         self._stop.set()
+        conn = self._conn
+        if conn is not None and conn.sock is not None:  # ends a read that waits for news
+            with contextlib.suppress(OSError):
+                conn.sock.shutdown(socket.SHUT_RDWR)
         self._thread.join(25)
+        assert not self._thread.is_alive()
 
 
 @pytest.fixture
