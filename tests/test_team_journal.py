@@ -247,3 +247,33 @@ def test_what_redis_lost_is_queued_again_from_the_database(team_core, tmp_path, 
     snap = wait_until_final(core, batch_id)
     assert snap["counts"]["completed"] == 4
     assert {p["attempts"] for p in snap["photos"]} == {1}
+
+
+def test_the_dashboard_counts_every_machines_workers(tmp_path, postgres_url, redis_url):
+    """A server with no worker of its own shows the team's: threads registered by the
+    worker processes, and the photo another machine is processing now."""
+    base = dict(
+        analyzer="names",
+        database_url=postgres_url,
+        queue_url=redis_url,
+        store_dir=tmp_path / "shared",
+        lease_seconds=2.0,
+    )
+    worker = Core(Settings(data_dir=tmp_path / "worker", workers=3, **base))
+    worker.start()
+    try:
+        board = worker.queue_dashboard()
+        assert board["workers"]["count"] == 3 and board["workers"]["busy"] == []
+        batch_id = worker.create_batch(make_photos(tmp_path / "drop", 2)).batch_id
+        wait_until_final(worker, batch_id)
+        photo = Photo.select().where(Photo.batch == batch_id).get()
+        Photo.update(status=PROCESSING, worker="far:9:abc", lease_until=time.time() + 60).where(
+            Photo.id == photo.id
+        ).execute()
+        (busy,) = worker.queue_dashboard()["workers"]["busy"]
+        assert busy["worker"] == "far:9:abc" and busy["photoId"] == photo.id
+        assert busy["fileName"] == photo.file_name and busy["stage"] == "remote"
+    finally:
+        worker.stop(timeout=30)
+    with psycopg.connect(postgres_url) as raw:  # a stopped worker is no longer counted
+        assert raw.execute("SELECT count(*) FROM team_worker").fetchone()[0] == 0

@@ -83,6 +83,11 @@ SCHEMA = [
         undone INTEGER NOT NULL DEFAULT 0,
         created_at DOUBLE PRECISION NOT NULL)""",
     "CREATE INDEX correction_batch_id ON correction (batch_id, id)",
+    # a team's worker processes, as their heartbeat last said (the queue dashboard)
+    """CREATE TABLE team_worker (
+        id TEXT PRIMARY KEY,
+        threads INTEGER NOT NULL,
+        seen_at DOUBLE PRECISION NOT NULL)""",
 ]
 
 

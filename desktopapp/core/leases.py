@@ -47,6 +47,15 @@ SWEEP_LOCK = (0x5F7, 1)  # (space, key): one sweeper at a time across the team
 
 _RENEW_SQL = "UPDATE photo SET lease_until = ? WHERE worker = ? AND status = ?"
 _RENEW_SOME_SQL = _RENEW_SQL + " AND id IN ({})"
+_REGISTER_SQL = (
+    "INSERT INTO team_worker (id, threads, seen_at) VALUES (?, ?, ?) ON CONFLICT (id)"
+    " DO UPDATE SET threads = EXCLUDED.threads, seen_at = EXCLUDED.seen_at"
+)
+_TEAM_THREADS_SQL = "SELECT COALESCE(SUM(threads), 0) FROM team_worker WHERE seen_at > ?"
+_TEAM_BUSY_SQL = (
+    "SELECT id, batch_id, file_name, worker, updated_at FROM photo WHERE status = ?"
+    " ORDER BY worker, id"
+)
 _EXPIRE_SQL = (
     "UPDATE photo SET status = ?, worker = NULL, lease_until = NULL, updated_at = ?"
     " WHERE id = ? AND status = ? AND lease_until < ?"
@@ -76,6 +85,7 @@ class Leases:
         self.worker_id = worker_id
         self.lease_seconds = lease_seconds
         self.interval = max(0.2, lease_seconds / 4)  # four renewals per lease
+        self.threads = 0  # this process's worker threads (set by Core when it starts them)
         # the photo ids this process's threads work on now (Core: its pipeline's activity);
         # None: every photo claimed under `worker_id`
         self.running: Callable[[], Iterable[int]] | None = None
@@ -91,12 +101,16 @@ class Leases:
         self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        try:  # no longer counted by the dashboard (a killed one ages out)
+            self.db.execute_sql("DELETE FROM team_worker WHERE id = ?", (self.worker_id,))
+        except Exception as exc:
+            log.warning("leases: could not say this worker stopped (%s)", exc)
 
     def _loop(self) -> None:
         lower_current_thread_priority()
         next_housekeeping = 0.0
         while not self._stopping.wait(self.interval):
-            steps: list[Callable[[], object]] = [self.renew, self.sweep]
+            steps: list[Callable[[], object]] = [self.register, self.renew, self.sweep]
             if self._housekeeping is not None and time.monotonic() >= next_housekeeping:
                 steps.append(self._housekeeping)
                 next_housekeeping = time.monotonic() + self.HOUSEKEEPING_EVERY
@@ -105,6 +119,11 @@ class Leases:
                     step()
                 except Exception as exc:  # the database or Redis is down: next round
                     log.warning("leases: %s failed (%s)", getattr(step, "__name__", step), exc)
+
+    def register(self) -> None:
+        """Tell the team this process runs `threads` workers (the dashboard counts them)."""
+        if self.threads > 0:
+            self.db.execute_sql(_REGISTER_SQL, (self.worker_id, self.threads, time.time()))
 
     def renew(self) -> int:
         """Push forward the leases of the photos this worker runs now; how many.
@@ -172,3 +191,24 @@ class Leases:
         for batch_id in sorted(by_batch):
             tx.record_progress(batch_id, "photo.requeued", by_batch[batch_id])
         return taken
+
+
+def team_workers(db: Database, lease_seconds: float, now: float | None = None) -> dict:
+    """The dashboard's workers line for a team: threads of the workers heard from within
+    two leases, and what every PROCESSING photo's worker does (any machine)."""
+    now = time.time() if now is None else now
+    threads = db.execute_sql(_TEAM_THREADS_SQL, (now - 2 * lease_seconds,)).fetchone()[0]
+    busy = [
+        {
+            "worker": worker,
+            "photoId": photo_id,
+            "batchId": batch_id,
+            "fileName": file_name,
+            "stage": "remote",  # known only to that worker's process (Core adds its own)
+            "seconds": round(max(0.0, now - updated_at), 2),
+        }
+        for photo_id, batch_id, file_name, worker, updated_at in db.execute_sql(
+            _TEAM_BUSY_SQL, (PROCESSING,)
+        ).fetchall()
+    ]
+    return {"count": max(int(threads), len(busy)), "busy": busy}

@@ -51,8 +51,14 @@ def percentile(values: list[float], share: float) -> float | None:
 
 
 def dashboard(
-    db: SqliteDatabase, activity: Activity, workers: int, now: float | None = None
+    db: SqliteDatabase,
+    activity: Activity,
+    workers: int,
+    now: float | None = None,
+    team_workers: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """`team_workers`: a team's workers line (core.leases), every machine's, instead of
+    this process's own threads."""
     now = time.time() if now is None else now
     tallies: dict[int, dict[str, int]] = {}
     for batch_id, status, count in db.execute_sql(_TALLY_SQL).fetchall():
@@ -118,7 +124,7 @@ def dashboard(
     return {
         "generatedAt": now,
         "batches": rows + shown,
-        "workers": {"count": workers, "busy": activity.workers()},
+        "workers": team_workers or {"count": workers, "busy": activity.workers()},
         "throughput": {
             "lastMinute": last_minute,  # photos finished in the last 60 s
             "perSecond": round(rate, 3) if rate else None,

@@ -22,7 +22,7 @@ from desktopapp.core.db_postgres import open_postgres
 from desktopapp.core.events import EventBus
 from desktopapp.core.imaging import MAX_PIXELS
 from desktopapp.core.intake import IntakeResult, batch_of_same_files, create_batch
-from desktopapp.core.leases import Leases, new_worker_id
+from desktopapp.core.leases import Leases, new_worker_id, team_workers
 from desktopapp.core.model_setup import (
     SAMPLE_PHOTO,
     check_model,
@@ -143,6 +143,8 @@ class Core:
         if self.settings.workers > 0:
             self._prepare_analyzer()
             self.queue.start(self.settings.workers)
+            self.leases.threads = self.settings.workers
+            self.leases.register()  # counted by every server's dashboard from now on
         return 0
 
     # A photo whose task was lost (a full disk refused the write that claimed it or
@@ -269,7 +271,14 @@ class Core:
 
     def queue_dashboard(self) -> dict[str, Any]:
         """Batches, workers, throughput, waits and ETAs (core.queue_dashboard)."""
-        return queue_dashboard.dashboard(self.db, self.pipeline.activity, self.settings.workers)
+        team = None
+        if self.settings.team:  # every machine's workers, from the database
+            team = team_workers(self.db, self.settings.lease_seconds)
+            own = {job["photoId"]: job for job in self.pipeline.activity.workers()}
+            team["busy"] = [own.get(job["photoId"], job) for job in team["busy"]]
+        return queue_dashboard.dashboard(
+            self.db, self.pipeline.activity, self.settings.workers, team_workers=team
+        )
 
     def queue_batch_photos(self, batch_id: int) -> list[dict[str, Any]]:
         return queue_dashboard.batch_photos(batch_id)
