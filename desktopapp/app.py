@@ -44,7 +44,7 @@ class LocalServices:
         self.core = Core(settings)
         self.token = load_or_create_token(self.core.paths.token)
         api = ServerApi.from_core(self.core)
-        security = SecurityConfig(token=self.token)
+        security = SecurityConfig(token=self.token, names=settings.public_names)
         self.tickets = BrowserTickets()
         self.server = ServerThread(
             lambda: create_app(api, security, stream=stream, tickets=self.tickets),

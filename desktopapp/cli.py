@@ -143,6 +143,13 @@ def build_command_parser() -> argparse.ArgumentParser:
     _team_options(serve)
     serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help=f"port (default {DEFAULT_PORT})")
+    serve.add_argument(
+        "--public-name",
+        dest="public_names",
+        metavar="NAMES",
+        help="names this server answers to on the network, comma-separated "
+        "(default with a non-loopback --host: this machine's names)",
+    )
     worker = commands.add_parser(
         "worker", help="photo workers only, for a team (PostgreSQL + Redis + a shared folder)"
     )
@@ -183,6 +190,7 @@ _TAKES_VALUE = frozenset(
         "--lease-seconds",
         "--config",
         "--host",
+        "--public-name",
     }
 )
 

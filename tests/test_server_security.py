@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import aiohttp
@@ -70,6 +71,26 @@ async def test_host_allowlist(harness) -> None:
         assert response.status == 421, host
         assert response.headers["content-type"].startswith("application/json")
         assert_security_headers(response.headers)
+
+
+async def test_a_team_server_answers_to_its_public_names_only(make_harness, photos) -> None:
+    """`photolot serve --public-name server.office`: that name too, with its port, for the
+    Host and the Origin; any other name still gets 421 (DNS rebinding)."""
+    harness = await make_harness(security={"names": ("server.office", "10.0.0.5")})
+    port = harness.port
+    for host in (f"server.office:{port}", f"SERVER.office:{port}", f"10.0.0.5:{port}"):
+        response = await raw_request(port, request_head(port, "/api/health", host=host))
+        assert response.status == 200, host
+    for host in (f"other.office:{port}", "server.office", f"server.office:{port + 1}"):
+        response = await raw_request(port, request_head(port, "/api/health", host=host))
+        assert response.status == 421, host
+        body = json.loads(response.body)
+        assert "server.office" in body["error"]["message"]
+    body = {"paths": [str(photos[0])]}
+    ours = {"Origin": f"http://server.office:{port}", "Host": f"server.office:{port}"}
+    assert (await harness.post("/api/batches", json=body, headers=ours)).status == 201
+    theirs = {"Origin": "http://other.office", "Host": f"server.office:{port}"}
+    assert (await harness.post("/api/batches", json=body, headers=theirs)).status == 403
 
 
 async def test_host_check_covers_the_stream(harness, photos) -> None:

@@ -4,6 +4,7 @@ named, nothing started; `photolot serve` / `photolot worker` refuse half a team.
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +49,8 @@ def test_flags_then_environment_then_file(tmp_path):
         ({"database": PG, "queue": REDIS, "store": "/s", "port": 70000}, "port"),
         ({"database": PG, "queue": REDIS, "store": "/s", "workers": "many"}, "workers"),
         ({"database": PG, "queue": REDIS, "store": "/s", "lease_seconds": 0}, "lease"),
+        ({"public_names": "server.office:8765"}, "no port"),
+        ({"public_names": "bad name"}, "not a host name"),
     ],
 )
 def test_bad_values_are_named(flags, words):
@@ -64,6 +67,20 @@ def test_a_broken_or_unknown_file_is_refused(tmp_path):
     odd.write_text(json.dumps({"databse": PG}))
     with pytest.raises(TeamConfigError, match="unknown settings: databse"):
         resolve_team_config({"config": str(odd)}, {})
+
+
+def test_public_names_from_a_list_and_by_default_the_machines(tmp_path):
+    config = resolve_team_config({"public_names": "Server.Office, 10.0.0.5,"}, {})
+    assert config.public_names == ("server.office", "10.0.0.5")
+    base = Settings(data_dir=tmp_path / "data")
+    assert team_settings("serve", base, config).public_names == config.public_names
+    loopback = team_settings("serve", base, TeamConfig(host="127.0.0.1"))
+    assert loopback.public_names == ()  # nobody else can reach it
+    network = team_settings("serve", base, TeamConfig(host="0.0.0.0"))
+    assert socket.gethostname().lower() in network.public_names
+    assert "0.0.0.0" not in network.public_names
+    one_address = team_settings("serve", base, TeamConfig(host="10.0.0.7"))
+    assert "10.0.0.7" in one_address.public_names
 
 
 def test_a_teams_server_runs_no_workers_unless_asked(tmp_path):

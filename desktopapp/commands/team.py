@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import threading
 from dataclasses import replace
 
@@ -44,7 +45,19 @@ def team_settings(command: str, settings: Settings, team: TeamConfig) -> Setting
         port=team.port if team.port is not None else settings.port,
         workers=workers,
         lease_seconds=team.lease_seconds,
+        public_names=team.public_names or machine_names(team.host),
     )
+
+
+def machine_names(host: str | None) -> tuple[str, ...]:
+    """Listening beyond loopback with no --public-name: this machine's own names (and the
+    address it listens on), which a browser on the network will put in Host."""
+    if not host or host in ("127.0.0.1", "localhost", "::1"):
+        return ()
+    names = {socket.gethostname().lower(), socket.getfqdn().lower()}
+    if host not in ("0.0.0.0", "::"):
+        names.add(f"[{host}]" if ":" in host else host)
+    return tuple(sorted(name for name in names if name))
 
 
 def run_team_process(command: str, settings: Settings, team: TeamConfig) -> int:

@@ -35,6 +35,8 @@ class Settings:
     queue_url: str | None = None
     store_dir: Path | None = None
     lease_seconds: float = 30.0  # a dead worker's photos go to the others after this
+    # names a server on the network answers to, besides the loopback ones (Host, Origin)
+    public_names: tuple[str, ...] = ()
 
     @property
     def team(self) -> bool:

@@ -4,12 +4,13 @@
     config = resolve_team_config(flags, os.environ)   # TeamConfigError: what is wrong
 
 Each value comes from, in order: the command line (`--database`, `--queue`, `--store`,
-`--host`, `--port`, `--workers`, `--lease-seconds`), the environment (`PHOTOLOT_DATABASE`,
-`PHOTOLOT_QUEUE`, `PHOTOLOT_STORE`, `PHOTOLOT_HOST`, `PHOTOLOT_PORT`, `PHOTOLOT_WORKERS`,
-`PHOTOLOT_LEASE_SECONDS`), then a JSON file (`--config FILE` or `PHOTOLOT_TEAM_CONFIG`)
-with the same names in lower case (`{"database": "postgresql://…", "queue": "redis://…",
-"store": "/mnt/photolot"}`). With no database given, everything stays embedded (SQLite
-and Huey in the data folder, as the desktop app). A team needs all three: PostgreSQL,
+`--host`, `--port`, `--workers`, `--lease-seconds`, `--public-name`), the environment
+(`PHOTOLOT_DATABASE`, `PHOTOLOT_QUEUE`, `PHOTOLOT_STORE`, `PHOTOLOT_HOST`, `PHOTOLOT_PORT`,
+`PHOTOLOT_WORKERS`, `PHOTOLOT_LEASE_SECONDS`, `PHOTOLOT_PUBLIC_NAMES`), then a JSON file
+(`--config FILE` or `PHOTOLOT_TEAM_CONFIG`) with the same names in lower case
+(`{"database": "postgresql://…", "queue": "redis://…", "store": "/mnt/photolot"}`). With
+no database given, everything stays embedded (SQLite and Huey in the data folder, as the
+desktop app). A team needs all three: PostgreSQL,
 Redis, and a folder every machine mounts at the same path.
 """
 
@@ -24,7 +25,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 CONFIG_ENV = "PHOTOLOT_TEAM_CONFIG"
-FIELDS = ("database", "queue", "store", "host", "port", "workers", "lease_seconds")
+FIELDS = (
+    "database",
+    "queue",
+    "store",
+    "host",
+    "port",
+    "workers",
+    "lease_seconds",
+    "public_names",
+)
 
 
 class TeamConfigError(ValueError):
@@ -40,6 +50,7 @@ class TeamConfig:
     port: int | None = None
     workers: int | None = None
     lease_seconds: float = 30.0
+    public_names: tuple[str, ...] = ()  # a server on the network: the names it answers to
 
     @property
     def team(self) -> bool:
@@ -95,9 +106,11 @@ def _checked(raw: dict[str, Any]) -> TeamConfig:
     port = _number(raw.get("port"), int, "port", 0, 65535, problems)
     workers = _number(raw.get("workers"), int, "workers", 0, 256, problems)
     lease = _number(raw.get("lease_seconds", 30.0), float, "lease_seconds", 1, 3600, problems)
+    names = _names(raw.get("public_names"), problems)
     if problems:
         raise TeamConfigError("; ".join(problems))
     return TeamConfig(
+        public_names=names,
         database=str(database) if database is not None else None,
         queue=str(queue) if queue is not None else None,
         store=Path(str(store)).expanduser().resolve() if store is not None else None,
@@ -120,3 +133,18 @@ def _number(value: Any, kind: type, name: str, low: float, high: float, problems
         problems.append(f"{name} must be from {low:g} to {high:g} (got {number})")
         return None
     return number
+
+
+def _names(value: Any, problems: list[str]) -> tuple[str, ...]:
+    """ "server.office,10.0.0.5" or a list of them: host names or addresses, no port."""
+    if value is None:
+        return ()
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        problems.append("public_names must be names separated by commas")
+        return ()
+    names = tuple(str(item).strip().lower() for item in items if str(item).strip())
+    for name in names:
+        if not all(c.isalnum() or c in ".-[]:" for c in name) or name.count(":") == 1:
+            problems.append(f"public_names: {name!r} is not a host name or address (no port)")
+    return names

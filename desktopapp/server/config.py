@@ -18,6 +18,9 @@ class SecurityConfig:
     """Wrong tokens from one client (its peer address) within `bad_token_window`
     seconds before its further wrong attempts get 429. The right token always passes."""
     bad_token_window: float = 60.0
+    names: tuple[str, ...] = ()
+    """Host names or addresses this server also answers to, besides the loopback ones (a
+    team's server on the office network: `photolot serve --public-name server.office`)."""
 
     def __post_init__(self) -> None:
         if len(self.token) < 22:

@@ -2,7 +2,8 @@
 
 In order, each request meets:
 
-1. Host allowlist: `127.0.0.1:PORT`, `localhost:PORT`, `[::1]:PORT`, else 421
+1. Host allowlist: `127.0.0.1:PORT`, `localhost:PORT`, `[::1]:PORT` (and a team server's
+   `--public-name`s), else 421
    (DNS rebinding). Applies to everything, the health check and the stream included.
 2. No CORS: OPTIONS gets 405 and no response ever carries an Access-Control-* header.
 3. Origin: on every state change (any method but GET/HEAD) and on the stream, an
@@ -74,15 +75,16 @@ def cookie_name(port: int) -> str:
     return f"{COOKIE_PREFIX}{port}"
 
 
-def allowed_hosts(port: int) -> frozenset[str]:
-    hosts = {f"{host}:{port}" for host in LOOPBACK_HOSTS}
+def allowed_hosts(port: int, names: tuple[str, ...] = ()) -> frozenset[str]:
+    known = (*LOOPBACK_HOSTS, *(name.lower() for name in names))
+    hosts = {f"{host}:{port}" for host in known}
     if port == 80:
-        hosts.update(LOOPBACK_HOSTS)
+        hosts.update(known)
     return frozenset(hosts)
 
 
-def allowed_origins(port: int) -> frozenset[str]:
-    return frozenset(f"http://{host}" for host in allowed_hosts(port))
+def allowed_origins(port: int, names: tuple[str, ...] = ()) -> frozenset[str]:
+    return frozenset(f"http://{host}" for host in allowed_hosts(port, names))
 
 
 def token_matches(presented: str, expected: str) -> bool:
@@ -173,11 +175,12 @@ def security_middlewares(
     @web.middleware
     async def host_check(request: web.Request, handler: Any) -> web.StreamResponse:
         host = (request.headers.get(hdrs.HOST) or "").lower()
-        if host not in allowed_hosts(local_port(request, config)):
+        if host not in allowed_hosts(local_port(request, config), config.names):
+            names = ", ".join(("127.0.0.1", "localhost", "[::1]", *config.names))
             raise ApiError(
                 421,
                 "misdirected_request",
-                "This server only answers to 127.0.0.1, localhost or [::1] with its own port.",
+                f"This server only answers to {names} with its own port.",
             )
         return await handler(request)
 
@@ -199,7 +202,7 @@ def security_middlewares(
         if (
             checked
             and origin is not None
-            and origin.lower() not in allowed_origins(local_port(request, config))
+            and origin.lower() not in allowed_origins(local_port(request, config), config.names)
         ):
             raise ApiError(
                 403, "forbidden_origin", "Requests from other web sites are not allowed."
