@@ -62,3 +62,23 @@ def test_an_evicted_batch_is_read_again_from_the_database(tmp_path: Path, monkey
     index.match_and_add(second, 200, 0, 0)  # evicts the first batch
     assert index.match_and_add(first, 101, 2, FAR) is None  # 100 was not in the database
     assert index.match_and_add(first, 102, 3, CLOSE) == done
+
+
+def test_a_teams_index_sees_what_other_machines_finished(postgres_url: str) -> None:
+    """Two processes of a team finish photos of one batch: each one's index reads the batch
+    again, so a photo finished by the other machine is matched (a local cache would not)."""
+    from desktopapp.core.db_postgres import open_postgres
+
+    db = open_postgres(postgres_url)
+    try:
+        batch_id, (mine, theirs) = make_batch(db, [(0, PENDING, None), (1, PENDING, None)])
+        here = NearDuplicateIndex(db, shared=True)
+        cached = NearDuplicateIndex(db)  # the desktop's: loaded once, then kept in step
+        assert here.match_and_add(batch_id, mine, 0, 0) is None
+        assert cached.match_and_add(batch_id, 500, 5, FAR) is None  # loads the batch now
+        # the other machine finishes `theirs`, close to what comes next
+        Photo.update(status=DONE, phash=f"{CLOSE:016x}").where(Photo.id == theirs).execute()
+        assert here.match_and_add(batch_id, 777, 7, 0) == theirs
+        assert cached.match_and_add(batch_id, 778, 8, 0) is None  # it never saw `theirs`
+    finally:
+        db.close()

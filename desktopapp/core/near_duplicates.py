@@ -10,6 +10,11 @@ thousand integers in memory instead of a query returning every finished photo's 
 so the photo compares itself with every photo committed before it, and the ones
 after it compare themselves with it. `forget` undoes an add whose transaction rolled
 back. Only a handful of recent batches are kept; an evicted batch is simply read again.
+
+A team (`shared`): other processes finish photos of the same batch, which this one's
+memory never sees; the batch is read again at every check (three small columns; the
+pipeline holds the batch's journal lock then, so the checks of one batch still run one
+after the other, whichever machine makes them).
 """
 
 from __future__ import annotations
@@ -30,8 +35,11 @@ _LOAD_SQL = (
 
 
 class NearDuplicateIndex:
-    def __init__(self, db: SqliteDatabase, distance: int = NEAR_DUPLICATE_DISTANCE) -> None:
+    def __init__(
+        self, db: SqliteDatabase, distance: int = NEAR_DUPLICATE_DISTANCE, shared: bool = False
+    ) -> None:
         self._db = db
+        self._shared = shared
         self._distance = distance
         self._lock = threading.Lock()
         # batch id → {photo id: (position, phash)}, most recently used last
@@ -68,7 +76,7 @@ class NearDuplicateIndex:
             self._batches.pop(batch_id, None)
 
     def _batch(self, batch_id: int) -> dict[int, tuple[int, int]]:
-        photos = self._batches.get(batch_id)
+        photos = None if self._shared else self._batches.get(batch_id)
         if photos is None:
             rows = self._db.execute_sql(_LOAD_SQL, (batch_id, DONE)).fetchall()
             photos = {photo_id: (position, int(phash, 16)) for photo_id, position, phash in rows}

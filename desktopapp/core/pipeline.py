@@ -196,6 +196,7 @@ class Pipeline:
         watch.stage("write")
         with WriteTransaction(self.db, self.bus) as tx:
             batch_id, index = photo.batch_id, self.near_duplicates
+            tx.lock_batch(batch_id)  # a team: one photo of the batch compared at a time
             match = index.match_and_add(batch_id, photo.id, photo.position, facts.phash)
             photo.duplicate_of = match
             tx.on_rollback(lambda: index.forget(batch_id, photo.id))

@@ -79,7 +79,7 @@ class Core:
             paths=self.paths,
             analyzer=self.analyzer,
             schedule_retry=self._schedule_retry,
-            near_duplicates=NearDuplicateIndex(self.db),
+            near_duplicates=NearDuplicateIndex(self.db, shared=settings.team),
             max_pixels=settings.max_pixels or MAX_PIXELS,
             catalogue=self.catalogue,
             worker_id=self.worker_id,
