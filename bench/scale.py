@@ -33,10 +33,9 @@ files.
    "machine ≈ 2.0 cores" means CPU-bound. From the CPU per photo of each part, one
    line per analyzer says what the machine's cores could do at most if nothing else ran
    (arithmetic, labelled as such).
-2. Latency. --servers `photolot serve` processes (the same code, started through
-   `serve_entry` only to raise the open-stream cap from 256 to what the run needs; there
-   is no flag for it) and --subscribers SSE streams on one batch, split evenly, held by
-   one client process per server (`bench.latency`'s subscriber processes: raw asyncio
+2. Latency. --servers `photolot serve` processes (with `--max-streams` raised to what the
+   run needs: the default cap is 256) and --subscribers SSE streams on one batch, split
+   evenly, held by one client process per server (`bench.latency`'s subscriber processes: raw asyncio
    sockets on uvloop when installed, stamping bytes on arrival and parsing afterwards).
    The batch is created on the first server, every stream is opened (past its snapshot),
    and only then the --latency-workers worker processes start: every later journal row
@@ -226,23 +225,6 @@ class Child:
         self._log.close()
 
 
-def serve_entry(max_streams: int, argv: list[str]) -> int:
-    """`photolot serve` (desktopapp.cli.main) with the open-stream cap raised to
-    `max_streams`: `photolot serve` keeps StreamConfig's default, 256, and has no flag."""
-    import desktopapp.app as app
-    from desktopapp.cli import main
-    from desktopapp.server.config import StreamConfig
-
-    plain = app.LocalServices
-
-    class Capped(plain):  # type: ignore[misc, valid-type]
-        def __init__(self, settings: Any, *, stream: Any = None) -> None:
-            super().__init__(settings, stream=stream or StreamConfig(max_streams=max_streams))
-
-    app.LocalServices = Capped  # team._serve imports it at call time
-    return main(argv)
-
-
 class Team:
     """One PostgreSQL and one Redis for the whole bench; per run a fresh database, an
     empty Redis and an empty store, and the PhotoLot processes of that run."""
@@ -310,13 +292,9 @@ class Team:
         ]  # fmt: skip
 
     def server(self, name: str, max_streams: int | None = None) -> tuple[Child, int]:
-        if max_streams is None:
-            program = [sys.executable, "main.py"]
-        else:
-            code = "import sys; from bench.scale import serve_entry; "
-            code += f"sys.exit(serve_entry({max_streams}, sys.argv[1:]))"
-            program = [sys.executable, "-c", code]
-        argv = [*program, "serve", *self._team_args(name), "--port", "0"]
+        argv = [sys.executable, "main.py", "serve", *self._team_args(name), "--port", "0"]
+        if max_streams is not None:
+            argv += ["--max-streams", str(max_streams)]
         child = Child(name, argv, self._env(), self.run_dir / f"{name}.log", "PhotoLot serving")
         self.children.append(child)
         line = child.wait_ready()

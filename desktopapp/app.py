@@ -41,6 +41,8 @@ STARTUP_TICKET_TTL = 24 * 3600.0
 class LocalServices:
     def __init__(self, settings: Settings, *, stream: StreamConfig | None = None) -> None:
         self.settings = settings
+        if stream is None and settings.max_streams:  # `photolot serve --max-streams N`
+            stream = StreamConfig(max_streams=settings.max_streams)
         self.core = Core(settings)
         self.token = load_or_create_token(self.core.paths.token)
         api = ServerApi.from_core(self.core)

@@ -144,6 +144,13 @@ def build_command_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help=f"port (default {DEFAULT_PORT})")
     serve.add_argument(
+        "--max-streams",
+        type=int,
+        default=None,
+        metavar="N",
+        help="live progress streams this server holds at once (default 256)",
+    )
+    serve.add_argument(
         "--public-name",
         dest="public_names",
         metavar="NAMES",
@@ -191,6 +198,7 @@ _TAKES_VALUE = frozenset(
         "--config",
         "--host",
         "--public-name",
+        "--max-streams",
     }
 )
 

@@ -46,6 +46,7 @@ def team_settings(command: str, settings: Settings, team: TeamConfig) -> Setting
         workers=workers,
         lease_seconds=team.lease_seconds,
         public_names=team.public_names or machine_names(team.host),
+        max_streams=team.max_streams,
     )
 
 

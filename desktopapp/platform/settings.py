@@ -37,6 +37,7 @@ class Settings:
     lease_seconds: float = 30.0  # a dead worker's photos go to the others after this
     # names a server on the network answers to, besides the loopback ones (Host, Origin)
     public_names: tuple[str, ...] = ()
+    max_streams: int | None = None  # live streams one server holds at once; None: 256
 
     @property
     def team(self) -> bool:

@@ -4,9 +4,11 @@
     config = resolve_team_config(flags, os.environ)   # TeamConfigError: what is wrong
 
 Each value comes from, in order: the command line (`--database`, `--queue`, `--store`,
-`--host`, `--port`, `--workers`, `--lease-seconds`, `--public-name`), the environment
+`--host`, `--port`, `--workers`, `--lease-seconds`, `--public-name`, `--max-streams`), the
+environment
 (`PHOTOLOT_DATABASE`, `PHOTOLOT_QUEUE`, `PHOTOLOT_STORE`, `PHOTOLOT_HOST`, `PHOTOLOT_PORT`,
-`PHOTOLOT_WORKERS`, `PHOTOLOT_LEASE_SECONDS`, `PHOTOLOT_PUBLIC_NAMES`), then a JSON file
+`PHOTOLOT_WORKERS`, `PHOTOLOT_LEASE_SECONDS`, `PHOTOLOT_PUBLIC_NAMES`,
+`PHOTOLOT_MAX_STREAMS`), then a JSON file
 (`--config FILE` or `PHOTOLOT_TEAM_CONFIG`) with the same names in lower case
 (`{"database": "postgresql://…", "queue": "redis://…", "store": "/mnt/photolot"}`). With
 no database given, everything stays embedded (SQLite and Huey in the data folder, as the
@@ -34,6 +36,7 @@ FIELDS = (
     "workers",
     "lease_seconds",
     "public_names",
+    "max_streams",
 )
 
 
@@ -51,6 +54,7 @@ class TeamConfig:
     workers: int | None = None
     lease_seconds: float = 30.0
     public_names: tuple[str, ...] = ()  # a server on the network: the names it answers to
+    max_streams: int | None = None  # live streams one server holds (None: 256)
 
     @property
     def team(self) -> bool:
@@ -107,10 +111,12 @@ def _checked(raw: dict[str, Any]) -> TeamConfig:
     workers = _number(raw.get("workers"), int, "workers", 0, 256, problems)
     lease = _number(raw.get("lease_seconds", 30.0), float, "lease_seconds", 1, 3600, problems)
     names = _names(raw.get("public_names"), problems)
+    streams = _number(raw.get("max_streams"), int, "max_streams", 1, 100_000, problems)
     if problems:
         raise TeamConfigError("; ".join(problems))
     return TeamConfig(
         public_names=names,
+        max_streams=streams,
         database=str(database) if database is not None else None,
         queue=str(queue) if queue is not None else None,
         store=Path(str(store)).expanduser().resolve() if store is not None else None,
