@@ -35,8 +35,9 @@ files.
    (arithmetic, labelled as such).
 2. Latency. --servers `photolot serve` processes (with `--max-streams` raised to what the
    run needs: the default cap is 256) and --subscribers SSE streams on one batch, split
-   evenly, held by one client process per server (`bench.latency`'s subscriber processes: raw asyncio
-   sockets on uvloop when installed, stamping bytes on arrival and parsing afterwards).
+   evenly, held by one client process per server (`bench.latency`'s subscriber
+   processes: raw asyncio sockets on uvloop when installed, stamping bytes on arrival and
+   parsing afterwards).
    The batch is created on the first server, every stream is opened (past its snapshot),
    and only then the --latency-workers worker processes start: every later journal row
    is a worker's commit. The commit time is PostgreSQL's own (`track_commit_timestamp`
