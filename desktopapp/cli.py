@@ -51,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="photolot",
         description="Drop room photos, watch them become a moving inventory, live. "
-        "Commands: `photolot process PATH…` (no window), `photolot smoke` (end-to-end check).",
+        "Commands: `photolot process PATH…` (no window), `photolot smoke` (end-to-end "
+        "check), `photolot queue`, and for a team `photolot serve` and `photolot worker`.",
     )
     parser.add_argument("--version", action="version", version=f"PhotoLot {__version__}")
     _common(parser)
