@@ -122,6 +122,12 @@ def is_postgres(db: Any) -> bool:
     return isinstance(db, PostgresqlDatabase)
 
 
+def database_clock(db: Any) -> float:
+    """The database server's time (seconds since the epoch): one clock for every machine
+    of a team, so a lease written by one is judged by another without their skew."""
+    return float(db.execute_sql("SELECT EXTRACT(EPOCH FROM clock_timestamp())").fetchone()[0])
+
+
 def execute_many(db: Any, sql: str, rows: list[tuple[Any, ...]]) -> None:
     """One statement, many rows, on SQLite or PostgreSQL (`?` placeholders)."""
     db.cursor().executemany(to_pyformat(sql) if is_postgres(db) else sql, rows)

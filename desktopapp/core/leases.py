@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable
 from peewee import Database
 
 from desktopapp.core.db import PENDING, PROCESSING, Batch, Photo
+from desktopapp.core.db_postgres import database_clock
 from desktopapp.core.events import EventBus
 from desktopapp.core.journal import WriteTransaction
 from desktopapp.core.tasks import PhotoQueue
@@ -86,6 +87,8 @@ class Leases:
         self.lease_seconds = lease_seconds
         self.interval = max(0.2, lease_seconds / 4)  # four renewals per lease
         self.threads = 0  # this process's worker threads (set by Core when it starts them)
+        # leases are written and judged on the database's clock, not each machine's
+        self.clock: Callable[[], float] = lambda: database_clock(db)
         # the photo ids this process's threads work on now (Core: its pipeline's activity);
         # None: every photo claimed under `worker_id`
         self.running: Callable[[], Iterable[int]] | None = None
@@ -123,14 +126,14 @@ class Leases:
     def register(self) -> None:
         """Tell the team this process runs `threads` workers (the dashboard counts them)."""
         if self.threads > 0:
-            self.db.execute_sql(_REGISTER_SQL, (self.worker_id, self.threads, time.time()))
+            self.db.execute_sql(_REGISTER_SQL, (self.worker_id, self.threads, self.clock()))
 
     def renew(self) -> int:
         """Push forward the leases of the photos this worker runs now; how many.
 
         Only those (`running`): a photo whose thread gave up, nothing being writable, must
         see its lease run out, or this live worker would keep it PROCESSING forever."""
-        until = time.time() + self.lease_seconds
+        until = self.clock() + self.lease_seconds
         if self.running is None:
             return self.db.execute_sql(_RENEW_SQL, (until, self.worker_id, PROCESSING)).rowcount
         running = sorted(set(self.running()))
@@ -142,7 +145,7 @@ class Leases:
     def sweep(self, now: float | None = None) -> tuple[int, int]:
         """(expired leases taken back, lost photos queued again); (0, 0) while another
         process sweeps."""
-        now = time.time() if now is None else now
+        now = self.clock() if now is None else now
         with WriteTransaction(self.db, self.bus) as tx:
             locked = self.db.execute_sql(
                 "SELECT pg_try_advisory_xact_lock(?, ?)", SWEEP_LOCK
@@ -196,7 +199,7 @@ class Leases:
 def team_workers(db: Database, lease_seconds: float, now: float | None = None) -> dict:
     """The dashboard's workers line for a team: threads of the workers heard from within
     two leases, and what every PROCESSING photo's worker does (any machine)."""
-    now = time.time() if now is None else now
+    now = database_clock(db) if now is None else now
     threads = db.execute_sql(_TEAM_THREADS_SQL, (now - 2 * lease_seconds,)).fetchone()[0]
     busy = [
         {

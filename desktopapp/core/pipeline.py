@@ -90,6 +90,7 @@ class Pipeline:
     activity: Activity = field(default_factory=Activity)  # what each worker does now
     worker_id: str = "local"  # who claims (a team: host, process; core.leases)
     lease_seconds: float = 30.0
+    clock: Callable[[], float] = time.time  # a team: the database's (leases across machines)
 
     def run(self, photo_id: int) -> str | None:
         """Process one photo; returns its final state, or None if there was nothing to do
@@ -139,7 +140,7 @@ class Pipeline:
         """The photo, now PROCESSING, and since when it waited (its last change)."""
         with WriteTransaction(self.db, self.bus) as tx:
             row = self.db.execute_sql(_QUEUED_AT_SQL, (photo_id,)).fetchone()
-            now = time.time()
+            now = self.clock()
             claim = (PROCESSING, now, self.worker_id, now + self.lease_seconds, photo_id, PENDING)
             if row is None or self.db.execute_sql(_CLAIM_SQL, claim).rowcount != 1:
                 return None  # gone, or not PENDING: somebody else's (or nobody's) work

@@ -18,7 +18,7 @@ from typing import Any
 from desktopapp.core import progress, queue_dashboard, state, tasks
 from desktopapp.core.cleanup import sweep_orphans
 from desktopapp.core.db import open_database
-from desktopapp.core.db_postgres import open_postgres
+from desktopapp.core.db_postgres import database_clock, open_postgres
 from desktopapp.core.events import EventBus
 from desktopapp.core.imaging import MAX_PIXELS
 from desktopapp.core.intake import IntakeResult, batch_of_same_files, create_batch
@@ -84,6 +84,7 @@ class Core:
             catalogue=self.catalogue,
             worker_id=self.worker_id,
             lease_seconds=settings.lease_seconds,
+            clock=(lambda: database_clock(self.db)) if settings.team else time.time,
         )
         self.queue = tasks.PhotoQueue(self.db, self.pipeline.run, redis_url=settings.queue_url)
         self.leases: Leases | None = None
