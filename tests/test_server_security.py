@@ -93,6 +93,24 @@ async def test_a_team_server_answers_to_its_public_names_only(make_harness, phot
     assert (await harness.post("/api/batches", json=body, headers=theirs)).status == 403
 
 
+async def test_behind_a_tls_proxy_its_public_url_is_accepted(make_harness, photos) -> None:
+    """`--public-name https://photolot.office`: the proxy forwards Host photolot.office
+    (443 implied, or written) and browsers send Origin https://photolot.office."""
+    harness = await make_harness(security={"names": ("https://photolot.office",)})
+    port = harness.port
+    for host in ("photolot.office", "photolot.office:443"):
+        response = await raw_request(port, request_head(port, "/api/health", host=host))
+        assert response.status == 200, host
+    for host in ("photolot.office:80", f"photolot.office:{port}", "evil.office"):
+        response = await raw_request(port, request_head(port, "/api/health", host=host))
+        assert response.status == 421, host
+    body = {"paths": [str(photos[0])]}
+    ours = {"Origin": "https://photolot.office", "Host": "photolot.office"}
+    assert (await harness.post("/api/batches", json=body, headers=ours)).status == 201
+    plain = {"Origin": "http://photolot.office", "Host": "photolot.office"}
+    assert (await harness.post("/api/batches", json=body, headers=plain)).status == 403
+
+
 async def test_host_check_covers_the_stream(harness, photos) -> None:
     batch_id = await harness.create_batch(photos[:1])
     response = await harness.get(
@@ -533,3 +551,28 @@ def test_token_is_compared_in_constant_time() -> None:
     assert not security.token_matches("é" * 43, token)  # non-ASCII must not raise
     assert not security.token_matches("\udcff" * 43, token)  # undecodable request bytes
     assert not security.token_matches("\ud800", token)
+
+
+def test_servers_starting_together_share_one_token(tmp_path: Path) -> None:
+    """A team's servers create the shared token at the same moment: every one of them ends
+    with the token in the file (it appears whole, linked into place), none with its own."""
+    import threading
+
+    for round_ in range(20):
+        path = tmp_path / f"store{round_}" / "token"
+        start = threading.Barrier(4)
+        got: list[str] = []
+
+        def create(
+            path: Path = path, start: threading.Barrier = start, got: list[str] = got
+        ) -> None:
+            start.wait(5)
+            got.append(load_or_create_token(path))
+
+        threads = [threading.Thread(target=create) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        assert len(got) == 4 and set(got) == {path.read_text()}
+        assert [p.name for p in path.parent.iterdir()] == ["token"]  # no temp file left

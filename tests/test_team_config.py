@@ -51,6 +51,8 @@ def test_flags_then_environment_then_file(tmp_path):
         ({"database": PG, "queue": REDIS, "store": "/s", "lease_seconds": 0}, "lease"),
         ({"public_names": "server.office:8765"}, "no port"),
         ({"public_names": "bad name"}, "not a host name"),
+        ({"public_names": "ftp://photolot.office"}, "http"),
+        ({"public_names": "https://photolot.office/app"}, "path"),
     ],
 )
 def test_bad_values_are_named(flags, words):
@@ -72,6 +74,8 @@ def test_a_broken_or_unknown_file_is_refused(tmp_path):
 def test_public_names_from_a_list_and_by_default_the_machines(tmp_path):
     config = resolve_team_config({"public_names": "Server.Office, 10.0.0.5,"}, {})
     assert config.public_names == ("server.office", "10.0.0.5")
+    proxy = resolve_team_config({"public_names": "https://PhotoLot.office/"}, {})
+    assert proxy.public_names == ("https://photolot.office",)
     base = Settings(data_dir=tmp_path / "data")
     assert team_settings("serve", base, config).public_names == config.public_names
     loopback = team_settings("serve", base, TeamConfig(host="127.0.0.1"))

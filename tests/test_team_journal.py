@@ -240,8 +240,13 @@ def test_what_redis_lost_is_queued_again_from_the_database(team_core, tmp_path, 
     assert core.queue.queued_ids() == {p.id for p in Photo.select().where(Photo.batch == batch_id)}
     redis_server.restart()  # no persistence: the queue is gone
     assert core.queue.queued_ids() == set()
-    assert core.leases.sweep() == (0, 0)  # not yet: a lease's grace first
-    assert core.leases.sweep(now=time.time() + 3) == (0, 4)
+    steady = [100.0]  # the sweeper's own steady clock, moved by hand (no waiting)
+    core.leases.monotonic = lambda: steady[0]
+    assert core.leases.sweep() == (0, 0)  # seen in no queue: a lease's grace first
+    steady[0] += 1.0
+    assert core.leases.sweep() == (0, 0)
+    steady[0] += 1.5  # 2.5 s in no queue, more than the 2 s lease
+    assert core.leases.sweep() == (0, 4)
     assert len(core.queue.queued_ids()) == 4
     core.queue.start(2)
     snap = wait_until_final(core, batch_id)
@@ -277,3 +282,20 @@ def test_the_dashboard_counts_every_machines_workers(tmp_path, postgres_url, red
         worker.stop(timeout=30)
     with psycopg.connect(postgres_url) as raw:  # a stopped worker is no longer counted
         assert raw.execute("SELECT count(*) FROM team_worker").fetchone()[0] == 0
+
+
+def test_resuming_a_batch_leaves_other_machines_photos_alone(team_core, tmp_path):
+    """A server (no worker of its own) resumes a batch while a worker elsewhere holds one
+    of its photos: that photo stays theirs; only the waiting ones are queued again."""
+    core = team_core
+    batch_id = core.create_batch(make_photos(tmp_path / "drop", 3)).batch_id
+    held, *waiting = [p.id for p in Photo.select().where(Photo.batch == batch_id)]
+    Photo.update(
+        status=PROCESSING, attempts=1, worker="far:1:live", lease_until=time.time() + 600
+    ).where(Photo.id == held).execute()
+    core.queue_control.pause(batch_id)
+    core.queue.huey.storage.flush_queue()  # the paused batch's tasks were used up
+    core.queue_control.resume(batch_id)
+    row = Photo.get_by_id(held)
+    assert (row.status, row.worker, row.attempts) == (PROCESSING, "far:1:live", 1)
+    assert core.queue.queued_ids() == set(waiting)

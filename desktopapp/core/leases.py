@@ -16,8 +16,9 @@ a time (an advisory lock):
   longer than the lease) goes back to PENDING, journaled, and is queued again; the old
   worker's late result is refused (its claim's `attempts` no longer match), so nothing is
   done twice;
-- a PENDING photo of a running batch that has been in no queue for a whole lease (the
-  push after COMMIT failed, or Redis restarted and lost its queue) is queued again.
+- a PENDING photo of a running batch that a sweeper has seen in no queue for a whole
+  lease, on its own steady clock (the push after COMMIT failed, or Redis restarted and
+  lost its queue), is queued again.
 
 The database is the source of truth; the queue only wakes workers. A duplicate task is
 harmless: a photo is claimed by compare-and-set.
@@ -44,7 +45,7 @@ from desktopapp.platform.thread_priority import lower_current_thread_priority
 
 log = logging.getLogger(__name__)
 
-SWEEP_LOCK = (0x5F7, 1)  # (space, key): one sweeper at a time across the team
+SWEEP_LOCK = (0x5F8, 1)  # (space, key): one sweeper at a time (not a batch's lock space)
 
 _RENEW_SQL = "UPDATE photo SET lease_until = ? WHERE worker = ? AND status = ?"
 _RENEW_SOME_SQL = _RENEW_SQL + " AND id IN ({})"
@@ -70,6 +71,7 @@ def new_worker_id() -> str:
 
 class Leases:
     HOUSEKEEPING_EVERY = 60.0  # seconds between `housekeeping` calls (the first at once)
+    LOCK_TIMEOUT = "5s"  # a sweep waits no longer for a batch's lock: next round then
 
     def __init__(
         self,
@@ -89,35 +91,50 @@ class Leases:
         self.threads = 0  # this process's worker threads (set by Core when it starts them)
         # leases are written and judged on the database's clock, not each machine's
         self.clock: Callable[[], float] = lambda: database_clock(db)
+        # how long a PENDING photo has been in no queue: this process's own steady clock
+        # (a timestamp written by another machine would carry that machine's skew)
+        self.monotonic: Callable[[], float] = time.monotonic
         # the photo ids this process's threads work on now (Core: its pipeline's activity);
         # None: every photo claimed under `worker_id`
         self.running: Callable[[], Iterable[int]] | None = None
         self._housekeeping = housekeeping  # e.g. a crashed copy's temp files in the store
+        self._missing_since: dict[int, float] = {}
         self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="photolot-leases", daemon=True)
-        self._thread.start()
+        """Two threads: the heartbeat never waits behind a sweep or a slow shared disk."""
+        for name, loop in (("heartbeat", self._heartbeat), ("sweeper", self._sweeper)):
+            thread = threading.Thread(target=loop, name=f"photolot-{name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        for thread in self._threads:
+            thread.join(timeout)
         try:  # no longer counted by the dashboard (a killed one ages out)
             self.db.execute_sql("DELETE FROM team_worker WHERE id = ?", (self.worker_id,))
         except Exception as exc:
             log.warning("leases: could not say this worker stopped (%s)", exc)
 
-    def _loop(self) -> None:
+    def _heartbeat(self) -> None:
+        self._repeat([self.register, self.renew])
+
+    def _sweeper(self) -> None:
         lower_current_thread_priority()
+        self._repeat([self.sweep], housekeeping=self._housekeeping)
+
+    def _repeat(
+        self, steps: list[Callable[[], object]], housekeeping: Callable[[], object] | None = None
+    ) -> None:
         next_housekeeping = 0.0
         while not self._stopping.wait(self.interval):
-            steps: list[Callable[[], object]] = [self.register, self.renew, self.sweep]
-            if self._housekeeping is not None and time.monotonic() >= next_housekeeping:
-                steps.append(self._housekeeping)
+            now_steps = list(steps)
+            if housekeeping is not None and time.monotonic() >= next_housekeeping:
+                now_steps.append(housekeeping)
                 next_housekeeping = time.monotonic() + self.HOUSEKEEPING_EVERY
-            for step in steps:
+            for step in now_steps:
                 try:
                     step()
                 except Exception as exc:  # the database or Redis is down: next round
@@ -144,28 +161,35 @@ class Leases:
 
     def sweep(self, now: float | None = None) -> tuple[int, int]:
         """(expired leases taken back, lost photos queued again); (0, 0) while another
-        process sweeps."""
+        process sweeps. A PENDING photo is lost once this process has seen it in no queue
+        for a whole lease, on its own steady clock."""
         now = self.clock() if now is None else now
         with WriteTransaction(self.db, self.bus) as tx:
+            # a holder of a batch's lock that hangs must not stop every sweep for good
+            self.db.execute_sql(f"SET LOCAL lock_timeout = '{self.LOCK_TIMEOUT}'")
             locked = self.db.execute_sql(
                 "SELECT pg_try_advisory_xact_lock(?, ?)", SWEEP_LOCK
             ).fetchone()[0]
             if not locked:
                 return 0, 0
             expired = self._take_back_expired(tx, now)
-            waiting = list(
+            waiting = dict(
                 Photo.select(Photo.id, Batch.priority)
                 .join(Batch)
-                .where(
-                    (Photo.status == PENDING)
-                    & (Batch.paused == 0)
-                    & (Photo.updated_at < now - self.lease_seconds)
-                )
+                .where((Photo.status == PENDING) & (Batch.paused == 0))
                 .tuples()
             )
-        queued = self.queue.queued_ids() if waiting or expired else set()
-        lost = [(pid, priority) for pid, priority in waiting if pid not in queued]
-        for photo_id, priority in sorted(expired + lost, key=lambda pair: -pair[1]):
+        queued = self.queue.queued_ids() if waiting else set()
+        seen_at = self.monotonic()
+        missing = {
+            pid: self._missing_since.get(pid, seen_at) for pid in waiting if pid not in queued
+        }
+        lost = [pid for pid, since in missing.items() if seen_at - since >= self.lease_seconds]
+        for photo_id in lost:
+            missing.pop(photo_id)  # queued now: a new wait if it is lost again
+        self._missing_since = missing
+        pushes = expired + [(pid, waiting[pid]) for pid in lost]
+        for photo_id, priority in sorted(pushes, key=lambda pair: -pair[1]):
             self.queue.push([photo_id], priority)
         if expired or lost:
             log.info(
@@ -182,6 +206,8 @@ class Leases:
             .where((Photo.status == PROCESSING) & (Photo.lease_until < now))
             .tuples()
         )
+        for batch_id in sorted({batch_id for _, batch_id, _ in candidates}):
+            tx.lock_batch(batch_id)  # batch locks before photo rows, as every writer does
         taken: list[tuple[int, int]] = []
         by_batch: dict[int, list[Photo]] = {}
         for photo_id, batch_id, priority in candidates:

@@ -64,9 +64,9 @@ _DONE_SQL = (
     " orientation = ?, phash = ?, sharpness = ?, brightness = ?, flags = ?, duplicate_of = ?,"
     " room_type = ?, room_source = ?, room_name = ?, room_cue = ?, items = ?,"
     " error_code = NULL, error_message = NULL, updated_at = ?, timings = ?"
-    " WHERE id = ? AND status = ? AND attempts = ?"
+    " WHERE id = ? AND status = ? AND attempts = ? AND worker = ?"
 )
-_QUEUED_AT_SQL = "SELECT updated_at FROM photo WHERE id = ?"
+_QUEUED_AT_SQL = "SELECT updated_at, batch_id FROM photo WHERE id = ?"
 
 
 class PhotoFailed(Exception):
@@ -140,6 +140,8 @@ class Pipeline:
         """The photo, now PROCESSING, and since when it waited (its last change)."""
         with WriteTransaction(self.db, self.bus) as tx:
             row = self.db.execute_sql(_QUEUED_AT_SQL, (photo_id,)).fetchone()
+            if row is not None:  # a team: the batch's lock before the photo's row, always
+                tx.lock_batch(row[1])
             now = self.clock()
             claim = (PROCESSING, now, self.worker_id, now + self.lease_seconds, photo_id, PENDING)
             if row is None or self.db.execute_sql(_CLAIM_SQL, claim).rowcount != 1:
@@ -254,6 +256,7 @@ class Pipeline:
                 photo.id,
                 PROCESSING,
                 photo.attempts,
+                self.worker_id,
             ),
         )
         return cursor.rowcount == 1
@@ -287,8 +290,11 @@ class Pipeline:
             row = Photo.get_or_none(Photo.id == photo_id)
             if row is None:  # its batch was deleted meanwhile
                 return ERROR
-            if attempts is not None and (row.status != PROCESSING or row.attempts != attempts):
+            if attempts is not None and (
+                row.status != PROCESSING or row.attempts != attempts or row.worker != self.worker_id
+            ):
                 return row.status  # no longer this claim's (a lease ran out): leave it
+            tx.lock_batch(row.batch_id)  # before the row's write, as every writer does
             row.timings = timings
             retry = failure.transient and row.attempts < MAX_ATTEMPTS
             row.error_code = failure.code
@@ -359,9 +365,29 @@ def _write_failure(exc: OSError) -> PhotoFailed:
     )
 
 
+# PostgreSQL's passing troubles (a team): another try will do, as for a flaky disk
+_TRANSIENT_DATABASE = (
+    "deadlock detected",
+    "could not serialize",
+    "lock timeout",
+    "terminating connection",
+    "connection is closed",
+    "server closed the connection",
+    "connection failed",
+    "consuming input failed",
+)
+
+
 def _database_failure(exc: DatabaseError) -> PhotoFailed:
-    if "full" in str(exc).lower():  # SQLITE_FULL: "database or disk is full"
+    text = str(exc).lower()
+    if "full" in text:  # SQLITE_FULL: "database or disk is full"
         return PhotoFailed("disk_full", DISK_FULL)
+    if any(words in text for words in _TRANSIENT_DATABASE):
+        return PhotoFailed(
+            "database_unavailable",
+            "PhotoLot's database did not answer for a moment while recording this photo.",
+            transient=True,
+        )
     return PhotoFailed(
         "internal_error",
         "PhotoLot could not record this photo's result. Try again; if it keeps failing, "

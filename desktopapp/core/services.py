@@ -36,7 +36,7 @@ from desktopapp.core.pipeline import Pipeline
 from desktopapp.core.queue_control import QueueControl
 from desktopapp.core.reanalysis import Reanalysis, ReanalysisResult
 from desktopapp.core.review import Review
-from desktopapp.core.store import sweep_incoming
+from desktopapp.core.store import READ_TIMEOUT, sweep_incoming
 from desktopapp.inventory import load_app_catalogue, make_analyzer
 from desktopapp.inventory.vision import ChatClient, VisionAnalyzer
 from desktopapp.platform.datadir_lock import DataDirLock
@@ -127,7 +127,7 @@ class Core:
 
     def _sweep_abandoned_copies(self) -> int:
         """A team's store is shared: only temp files nobody has written to for a lease."""
-        idle = self.settings.lease_seconds
+        idle = 2 * max(self.settings.lease_seconds, READ_TIMEOUT)  # a slow copy keeps writing
         return sum(
             sweep_incoming(folder, idle_for=idle)
             for folder in (self.paths.store, self.paths.thumbs, self.paths.previews)

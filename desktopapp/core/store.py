@@ -160,6 +160,9 @@ def sweep_incoming(store_dir: Path, idle_for: float | None = None) -> int:
     copying into it now, and a live copy keeps writing)."""
     removed = 0
     now = time.time()
+    if idle_for is not None:  # the file server's clock, which stamped the leftovers
+        with tempfile.NamedTemporaryFile(dir=store_dir, prefix=".probe-") as probe:
+            now = os.fstat(probe.fileno()).st_mtime
     for leftover in store_dir.glob(".incoming-*"):
         try:
             if idle_for is not None and now - leftover.stat().st_mtime < idle_for:

@@ -366,7 +366,13 @@ def requeue_lost(
     """Queue again the photos that lost their task while PhotoLot runs: PENDING or
     PROCESSING, yet neither queued, scheduled nor running here (a claim or a result that
     could not be written on a full disk, after Huey had taken the task). Runs every
-    `RECOVERY_INTERVAL` seconds in the app and before a retry; a no-op when none are lost."""
+    `RECOVERY_INTERVAL` seconds in the app and before a retry; a no-op when none are lost.
+
+    A team (`queue.shared`): other machines run photos now, so a PROCESSING photo is theirs
+    (core.leases takes back a dead worker's); only the PENDING ones are pushed again (a
+    paused batch's, whose tasks were used up while it was paused)."""
+    if queue.shared:
+        return _push_pending(queue, batch_id)
     with WriteTransaction(db, bus) as tx:
         busy = queue.busy_ids()
         query = (
@@ -401,6 +407,22 @@ def requeue_lost(
     return len(lost)
 
 
+def _push_pending(queue: PhotoQueue, batch_id: int | None) -> int:
+    query = (
+        Photo.select(Photo.id, Batch.priority)
+        .join(Batch)
+        .where((Photo.status == PENDING) & (Batch.paused == 0))
+    )
+    if batch_id is not None:
+        query = query.where(Photo.batch == batch_id)
+    by_priority: dict[int, list[int]] = {}
+    for photo_id, priority in query.order_by(Photo.id).tuples():
+        by_priority.setdefault(priority, []).append(photo_id)
+    return sum(
+        queue.push(ids, priority) for priority, ids in sorted(by_priority.items(), reverse=True)
+    )
+
+
 @dataclass(frozen=True)
 class RetryResult:
     requeued: int
@@ -413,8 +435,7 @@ def retry_failed(
     """Move the batch's retryable ERROR photos back to PENDING (journaled) and queue them
     again; the others (PERMANENT_ERRORS) stay as they are, and are listed. Photos of the
     batch that lost their task (a full disk) are queued again too."""
-    # a team's lost photos are the leases' business: others may be running them now
-    lost = 0 if queue.shared else requeue_lost(db, bus, queue, batch_id)
+    lost = requeue_lost(db, bus, queue, batch_id)
     with WriteTransaction(db, bus) as tx:
         failed = list(
             Photo.select()

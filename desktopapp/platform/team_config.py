@@ -149,8 +149,21 @@ def _names(value: Any, problems: list[str]) -> tuple[str, ...]:
     if not isinstance(items, list | tuple):
         problems.append("public_names must be names separated by commas")
         return ()
-    names = tuple(str(item).strip().lower() for item in items if str(item).strip())
+    names = tuple(str(item).strip().lower().rstrip("/") for item in items if str(item).strip())
     for name in names:
-        if not all(c.isalnum() or c in ".-[]:" for c in name) or name.count(":") == 1:
-            problems.append(f"public_names: {name!r} is not a host name or address (no port)")
+        if "://" in name:  # a proxy's public URL: https://photolot.office[:8443]
+            try:
+                parts = urlsplit(name)
+                parts.port  # noqa: B018 (raises on a bad port)
+            except ValueError:
+                parts = None
+            if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+                problems.append(f"public_names: {name!r} is not an http(s)://host[:port] URL")
+            elif parts.path or parts.query:
+                problems.append(f"public_names: {name!r} must not have a path")
+        elif not all(c.isalnum() or c in ".-[]:" for c in name) or name.count(":") == 1:
+            problems.append(
+                f"public_names: {name!r} is not a host name or address (no port; for a "
+                "proxy, its URL: https://name[:port])"
+            )
     return names

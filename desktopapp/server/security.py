@@ -36,6 +36,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Collection
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import hdrs, web
 
@@ -76,15 +77,32 @@ def cookie_name(port: int) -> str:
 
 
 def allowed_hosts(port: int, names: tuple[str, ...] = ()) -> frozenset[str]:
-    known = (*LOOPBACK_HOSTS, *(name.lower() for name in names))
-    hosts = {f"{host}:{port}" for host in known}
-    if port == 80:
-        hosts.update(known)
-    return frozenset(hosts)
+    return frozenset(host for host, _origin in _known(port, names))
 
 
 def allowed_origins(port: int, names: tuple[str, ...] = ()) -> frozenset[str]:
-    return frozenset(f"http://{host}" for host in allowed_hosts(port, names))
+    return frozenset(origin for _host, origin in _known(port, names))
+
+
+def _known(port: int, names: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(Host value, Origin) pairs: the loopback names and plain public names on this port
+    over http; a public name given as a URL (`https://photolot.office`, a TLS proxy in
+    front) as that URL says, its default port written or not."""
+    pairs = []
+    for name in (*LOOPBACK_HOSTS, *(name.lower() for name in names)):
+        if "://" in name:
+            parts = urlsplit(name)
+            default = 443 if parts.scheme == "https" else 80
+            public_port = parts.port or default
+            host = parts.hostname or ""
+            shown = host if public_port == default else f"{host}:{public_port}"
+            pairs.append((shown, f"{parts.scheme}://{shown}"))
+            pairs.append((f"{host}:{public_port}", f"{parts.scheme}://{shown}"))
+            continue
+        pairs.append((f"{name}:{port}", f"http://{name}:{port}"))
+        if port == 80:
+            pairs.append((name, f"http://{name}"))
+    return pairs
 
 
 def token_matches(presented: str, expected: str) -> bool:

@@ -26,15 +26,27 @@ def load_or_create_token(path: Path) -> str:
         return token
     path.parent.mkdir(parents=True, exist_ok=True)
     token = generate_token()
+    # written whole beside it, then linked into place: the file appears complete or not at
+    # all, so a second process starting now (a team's servers) reads it, never half of it
+    temp = path.with_name(f".{path.name}-{secrets.token_hex(4)}")
+    _write_new(temp, token)
     try:
-        _write_new(path, token)
+        os.link(temp, path)
     except FileExistsError:
         existing = _read(path)
         if existing is not None:  # another process created it first: share its token
             return existing
-        temp = path.with_name(f".{path.name}-{secrets.token_hex(4)}")
-        _write_new(temp, token)
-        os.replace(temp, path)
+        os.replace(temp, path)  # an empty or cut file a crash left: replaced
+    except OSError:  # a file system without hard links: exclusive create, as before
+        try:
+            _write_new(path, token)
+        except FileExistsError:
+            existing = _read(path)
+            if existing is not None:
+                return existing
+            os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
     return token
 
 
