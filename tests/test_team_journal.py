@@ -13,9 +13,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from desktopapp.core import journal
+from desktopapp.core import journal, pg_bus
 from desktopapp.core.db import PENDING, PROCESSING, Batch, Photo, Project
-from desktopapp.core.db_postgres import CHANNEL, open_postgres
+from desktopapp.core.db_postgres import CHANNEL, open_postgres, process_tag
 from desktopapp.core.events import EventBus
 from desktopapp.core.journal import WriteTransaction
 from desktopapp.core.pg_bus import PgBusBridge
@@ -111,7 +111,15 @@ def test_without_the_lock_a_reader_would_skip_a_row(postgres_url, db):
     assert [e.type for e in journal.events_after(batch, 0)] == ["slow", "fast"]
 
 
-def test_the_bus_hears_other_processes_commits_and_rereads_what_it_missed(db, postgres_url):
+@pytest.fixture
+def another_process(monkeypatch) -> None:
+    """The bridge as another process's: this process's commits are foreign to it."""
+    monkeypatch.setattr(pg_bus, "process_tag", lambda: "another-machine:1")
+
+
+def test_the_bus_hears_other_processes_commits_and_rereads_what_it_missed(
+    db, postgres_url, another_process
+):
     bus = EventBus()
     heard: list[tuple[int, int]] = []
     news = threading.Event()
@@ -149,7 +157,9 @@ def test_the_bus_hears_other_processes_commits_and_rereads_what_it_missed(db, po
         bridge.stop()
 
 
-def test_the_bus_listens_again_after_postgresql_restarts(db, postgres_url, postgres_server):
+def test_the_bus_listens_again_after_postgresql_restarts(
+    db, postgres_url, postgres_server, another_process
+):
     bus = EventBus()
     heads: list[int] = []
     news = threading.Event()
@@ -176,7 +186,38 @@ def test_notifications_carry_batch_and_head(db, postgres_url):
             tx.record(batch, "a", {})
             head = tx.record(batch, "b", {})
         (note,) = list(listener.notifies(timeout=WAIT, stop_after=1))
-    assert note.payload == f"{batch}:{head}"  # one per batch and transaction: its newest
+    # one per batch and transaction: its newest, and which process committed it
+    assert note.payload == f"{batch}:{head}:{process_tag()}"
+
+
+def test_a_process_leaves_its_own_commits_to_their_writer(db, postgres_url):
+    """The writer tells its own followers after its after-COMMIT work (an upload's copy
+    removed): its process's bridge must not tell them earlier, at COMMIT."""
+    bus = EventBus()
+    heard: list[tuple[int, int]] = []
+    bus.subscribe(lambda batch_id, head: heard.append((batch_id, head)))
+    bridge = PgBusBridge(postgres_url, bus, safety_interval=0.3)
+    bridge.start()
+    try:
+        assert bridge.connected.wait(WAIT)
+        batch = new_batch()
+        order: list[str] = []
+        with WriteTransaction(db, bus) as tx:
+            head = tx.record(batch, "a", {})
+            tx.after_commit(lambda: order.append(f"after-commit, heard {len(heard)}"))
+        assert order == ["after-commit, heard 0"] and heard == [(batch, head)]
+        # its notification (own) and the safety re-reads add nothing afterwards
+        with psycopg.connect(postgres_url, autocommit=True) as raw:
+            other_batch = new_batch()
+            other = raw.execute(
+                "INSERT INTO event (batch_id, type, payload, created_at)"
+                " VALUES (%s, 'x', '{}', 0) RETURNING id",
+                (other_batch,),
+            ).fetchone()[0]
+        wait_for(lambda: (other_batch, other) in heard, what="the re-read of another row")
+        assert heard.count((batch, head)) == 1
+    finally:
+        bridge.stop()
 
 
 # -- leases: a dead worker's photos, and what Redis lost ---------------------------------------

@@ -19,6 +19,9 @@ Two things SQLite never needed, used by `journal.WriteTransaction`:
 
 from __future__ import annotations
 
+import functools
+import os
+import socket
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -138,11 +141,19 @@ def lock_batch_journal(db: PostgresqlDatabase, batch_id: int) -> None:
     db.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)", (JOURNAL_LOCK_SPACE, batch_id))
 
 
+@functools.cache
+def process_tag() -> str:
+    """This process, in its notifications: its own bridge leaves them to the writer, which
+    tells its followers after its after-COMMIT work (an upload's copy removed first)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def notify_heads(db: PostgresqlDatabase, heads: dict[int, int]) -> None:
-    """Inside the transaction: "batch B has events up to N", heard by every LISTENer once
-    the transaction commits (never if it rolls back)."""
+    """Inside the transaction: "batch B has events up to N, from process P", heard by every
+    LISTENer once the transaction commits (never if it rolls back)."""
     for batch_id, head in heads.items():
-        db.execute_sql("SELECT pg_notify(%s, %s)", (CHANNEL, f"{batch_id}:{head}"))
+        payload = f"{batch_id}:{head}:{process_tag()}"
+        db.execute_sql("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
 
 
 def postgres_params(url: str) -> dict[str, Any]:

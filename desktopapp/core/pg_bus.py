@@ -20,7 +20,7 @@ import logging
 import threading
 from typing import Any
 
-from desktopapp.core.db_postgres import CHANNEL, postgres_params
+from desktopapp.core.db_postgres import CHANNEL, postgres_params, process_tag
 from desktopapp.core.events import EventBus
 
 log = logging.getLogger(__name__)
@@ -77,9 +77,14 @@ class PgBusBridge:
         self.connected.clear()
 
     def _heard(self, payload: str) -> None:
+        batch_text, _, rest = payload.partition(":")
+        head_text, _, origin = rest.partition(":")
         try:
-            batch, head = (int(part) for part in payload.split(":"))
+            batch, head = int(batch_text), int(head_text)
         except ValueError:
+            return
+        if origin == process_tag():  # our own commit: its writer tells our followers
+            self._heads[batch] = max(self._heads.get(batch, 0), head)
             return
         self._publish(batch, head)
 
