@@ -335,8 +335,10 @@ def test_resuming_a_batch_leaves_other_machines_photos_alone(team_core, tmp_path
         status=PROCESSING, attempts=1, worker="far:1:live", lease_until=time.time() + 600
     ).where(Photo.id == held).execute()
     core.queue_control.pause(batch_id)
-    core.queue.huey.storage.flush_queue()  # the paused batch's tasks were used up
+    core.queue.huey.storage.flush_queue()  # the paused batch's tasks were used up…
+    core.queue.push([waiting[0]])  # …but one: it keeps its task, and gets no second
     core.queue_control.resume(batch_id)
     row = Photo.get_by_id(held)
     assert (row.status, row.worker, row.attempts) == (PROCESSING, "far:1:live", 1)
     assert core.queue.queued_ids() == set(waiting)
+    assert core.queue.pending_count() == len(waiting)  # one task each

@@ -415,9 +415,12 @@ def _push_pending(queue: PhotoQueue, batch_id: int | None) -> int:
     )
     if batch_id is not None:
         query = query.where(Photo.batch == batch_id)
+    rows = list(query.order_by(Photo.id).tuples())
+    queued = queue.queued_ids() if rows else set()  # still in the queue: no second task
     by_priority: dict[int, list[int]] = {}
-    for photo_id, priority in query.order_by(Photo.id).tuples():
-        by_priority.setdefault(priority, []).append(photo_id)
+    for photo_id, priority in rows:
+        if photo_id not in queued:
+            by_priority.setdefault(priority, []).append(photo_id)
     return sum(
         queue.push(ids, priority) for priority, ids in sorted(by_priority.items(), reverse=True)
     )
@@ -435,7 +438,9 @@ def retry_failed(
     """Move the batch's retryable ERROR photos back to PENDING (journaled) and queue them
     again; the others (PERMANENT_ERRORS) stay as they are, and are listed. Photos of the
     batch that lost their task (a full disk) are queued again too."""
-    lost = requeue_lost(db, bus, queue, batch_id)
+    # a team's lost photos are the leases' business (its queue is shared: a PENDING photo
+    # may well be queued, and counting it here would report it retried)
+    lost = 0 if queue.shared else requeue_lost(db, bus, queue, batch_id)
     with WriteTransaction(db, bus) as tx:
         failed = list(
             Photo.select()
