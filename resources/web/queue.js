@@ -81,8 +81,12 @@
 
   /** "Worker-2" → "Worker 2" / "Poste 2"; another name as it is. */
   function workerName(name) {
-    var match = /(\d+)$/.exec(String(name || ""));
-    return match ? t("queue.worker", { name: match[1] }) : String(name || "?");
+    var text = String(name || "");
+    // a team's worker (core.leases): "host:pid:random" — the machine is what people know
+    var team = /^(.+):\d+:[0-9a-f]+$/.exec(text);
+    if (team) return team[1];
+    var match = /(\d+)$/.exec(text);
+    return match ? t("queue.worker", { name: match[1] }) : text || "?";
   }
 
   function batchLabel(batch) {
@@ -346,7 +350,8 @@
       var li = PL.el("li", "worker");
       li.setAttribute("data-worker", String(job.worker || ""));
       li.setAttribute("data-stage", String(job.stage || ""));
-      var name = PL.el("span", "worker-name", workerName(job.worker));
+      var name = PL.el("span", "worker-name");
+      name.appendChild(PL.el("span", "worker-label", workerName(job.worker)));
       name.title = String(job.worker || "");
       li.appendChild(name);
       var file = PL.el("span", "worker-file", job.fileName || "#" + job.photoId);
