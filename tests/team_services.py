@@ -2,9 +2,11 @@
 
 Each server runs from Debian's packages (`bash .ci/setup` installs `postgresql` and
 `redis-server`) on a free port of 127.0.0.1, with its files in a directory of the caller's,
-and is stopped by `stop()`. Readiness is a real connection (psycopg, redis-py PING) polled
-against a deadline. Nothing is mocked and nothing is skipped: missing binaries raise
-`MissingServerBinaries`, which names the packages to install.
+and is stopped by `stop()`. Readiness is each server's own word, never a polling loop:
+`pg_ctl start -w` returns once PostgreSQL accepts connections, and redis-server's log line
+"Ready to accept connections" is waited for as it is printed. Nothing is mocked and
+nothing is skipped: missing binaries raise `MissingServerBinaries`, which names the
+packages to install.
 
 PostgreSQL refuses to run as root: as root, initdb and pg_ctl run as Debian's `postgres`
 user (else `nobody`) through `runuser -u USER --`, and the base directory is handed to that
@@ -26,8 +28,7 @@ import signal
 import socket
 import subprocess
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 READY_TIMEOUT = 60.0
@@ -46,26 +47,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def wait_for(
-    ready: Callable[[], bool],
-    what: str,
-    timeout: float = READY_TIMEOUT,
-    alive: Callable[[], str | None] | None = None,
-) -> None:
-    """Poll `ready()` (a real connection attempt) until it is true or the deadline passes.
-
-    `alive()` returns None while the server's process lives, else why it died: waiting
-    stops at once then instead of running out the clock.
-    """
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if alive is not None and (reason := alive()) is not None:
-            raise RuntimeError(f"{what} died while starting: {reason}")
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not ready after {timeout:.0f}s")
-        time.sleep(0.05)
 
 
 def _tail(path: Path, lines: int = 30) -> str:
@@ -238,7 +219,8 @@ class PostgresServer:
         if not self._atexit_registered:  # a session that dies without its teardown
             atexit.register(self.stop, "immediate")
             self._atexit_registered = True
-        wait_for(self.is_running, f"PostgreSQL on port {self.port}", alive=self._alive)
+        if not self.is_running():  # `-w` waited for it: not up now means it failed
+            raise RuntimeError(f"PostgreSQL on port {self.port} did not start: {self._alive()}")
         self._create_role_and_database()
 
     def _alive(self) -> str | None:
@@ -364,19 +346,35 @@ class RedisServer:
         if self._process is not None and self._process.poll() is None:
             return
         self.base_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.log_file, "ab") as log:
-            self._process = subprocess.Popen(
-                self._command(),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=_clean_env(),
-                start_new_session=True,  # a Ctrl+C in the terminal is for pytest, not redis
-            )
+        self._process = subprocess.Popen(
+            self._command(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=_clean_env(),
+            start_new_session=True,  # a Ctrl+C in the terminal is for pytest, not redis
+        )
         if not self._atexit_registered:
             atexit.register(self.kill)
             self._atexit_registered = True
-        wait_for(self.is_running, f"redis-server on port {self.port}", alive=self._alive)
+        ready = threading.Event()
+        threading.Thread(
+            target=self._copy_log, args=(self._process, ready), name="redis-log", daemon=True
+        ).start()
+        if not ready.wait(READY_TIMEOUT) or self._alive() is not None:
+            raise RuntimeError(f"redis-server on port {self.port} did not start: {self._alive()}")
+
+    def _copy_log(self, process: subprocess.Popen, ready: threading.Event) -> None:
+        """Its output into the log file; `ready` set at "Ready to accept connections", or
+        when it ends (the caller then finds it dead)."""
+        assert process.stdout is not None
+        with open(self.log_file, "ab") as log:
+            for line in process.stdout:
+                log.write(line)
+                log.flush()
+                if b"Ready to accept connections" in line:
+                    ready.set()
+        ready.set()
 
     def _alive(self) -> str | None:
         if self._process is not None and self._process.poll() is None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from peewee import DatabaseError
 
 from desktopapp.core import journal, pg_bus
 from desktopapp.core.db import PENDING, PROCESSING, Batch, Photo, Project
@@ -27,13 +28,22 @@ from tests.helpers import make_photos
 WAIT = 10.0
 
 
-def wait_for(condition, timeout: float = WAIT, what: str = "condition") -> None:
-    """Poll an outside system (PostgreSQL's lock table) until `condition()`, or fail."""
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        pause.wait(0.02)
+class Heard:
+    """What a bus told its listener, waited for on a condition (no polling)."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self.events: list[tuple[int, int]] = []
+        self._changed = threading.Condition()
+        bus.subscribe(self._heard)
+
+    def _heard(self, batch_id: int, head: int) -> None:
+        with self._changed:
+            self.events.append((batch_id, head))
+            self._changed.notify_all()
+
+    def wait_for(self, event: tuple[int, int], what: str) -> None:
+        with self._changed:
+            assert self._changed.wait_for(lambda: event in self.events, WAIT), what
 
 
 @pytest.fixture
@@ -62,22 +72,14 @@ def test_a_batchs_journal_ids_become_visible_in_order(db, postgres_url):
             first_wrote.set()
             assert release_first.wait(WAIT)
 
-    def second() -> None:
-        with WriteTransaction(db, None) as tx:
-            ids["second"] = tx.record(batch, "second", {})
-
     one = threading.Thread(target=first)
     one.start()
     assert first_wrote.wait(WAIT)
-    two = threading.Thread(target=second)
-    two.start()
-    with psycopg.connect(postgres_url, autocommit=True) as watcher:
-
-        def second_is_waiting() -> bool:
-            query = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-            return watcher.execute(query).fetchone()[0] == 1
-
-        wait_for(second_is_waiting, what="writer 2 to wait on the batch's journal lock")
+    # a second writer of the batch cannot take an id while the first is open: told at
+    # once by PostgreSQL's lock timeout, no waiting on our side
+    with pytest.raises(DatabaseError, match="lock timeout"), WriteTransaction(db, None) as tx:
+        db.execute_sql("SET LOCAL lock_timeout = '100ms'")
+        tx.record(batch, "too early", {})
     # another batch's writer is not held up, and may commit a higher id first: readers
     # follow one batch at a time, so that order does not matter
     with WriteTransaction(db, None) as tx:
@@ -86,7 +88,8 @@ def test_a_batchs_journal_ids_become_visible_in_order(db, postgres_url):
     assert journal.events_after(batch, 0) == []  # nothing of the batch committed yet
     release_first.set()
     one.join(WAIT)
-    two.join(WAIT)
+    with WriteTransaction(db, None) as tx:
+        ids["second"] = tx.record(batch, "second", {})
     seen = [entry.id for entry in journal.events_after(batch, 0)]
     assert seen == [ids["first"], ids["second"]] and ids["second"] > ids["first"]
 
@@ -121,14 +124,7 @@ def test_the_bus_hears_other_processes_commits_and_rereads_what_it_missed(
     db, postgres_url, another_process
 ):
     bus = EventBus()
-    heard: list[tuple[int, int]] = []
-    news = threading.Event()
-
-    def listener(batch_id: int, head: int) -> None:
-        heard.append((batch_id, head))
-        news.set()
-
-    bus.subscribe(listener)
+    heard = Heard(bus)
     bridge = PgBusBridge(postgres_url, bus, safety_interval=0.3)
     bridge.start()
     try:
@@ -136,10 +132,9 @@ def test_the_bus_hears_other_processes_commits_and_rereads_what_it_missed(
         batch = new_batch()
         with WriteTransaction(db, None) as tx:  # no local bus: only the NOTIFY can tell
             head = tx.record(batch, "a", {})
-        assert news.wait(WAIT) and heard[-1] == (batch, head)
+        heard.wait_for((batch, head), "the commit's NOTIFY")
 
         # a rolled-back transaction notifies nobody
-        news.clear()
         rolled_back: list[int] = []
         with pytest.raises(RuntimeError), WriteTransaction(db, None) as tx:
             rolled_back.append(tx.record(batch, "b", {}))
@@ -151,8 +146,8 @@ def test_the_bus_hears_other_processes_commits_and_rereads_what_it_missed(
                 " VALUES (%s, 'c', '{}', 0) RETURNING id",
                 (batch,),
             ).fetchone()[0]
-        assert news.wait(WAIT) and heard[-1] == (batch, lost)
-        assert (batch, rolled_back[0]) not in heard  # never announced, never visible
+        heard.wait_for((batch, lost), "the safety re-read of the unannounced row")
+        assert (batch, rolled_back[0]) not in heard.events  # never announced, never visible
     finally:
         bridge.stop()
 
@@ -161,9 +156,7 @@ def test_the_bus_listens_again_after_postgresql_restarts(
     db, postgres_url, postgres_server, another_process
 ):
     bus = EventBus()
-    heads: list[int] = []
-    news = threading.Event()
-    bus.subscribe(lambda _batch, head: (heads.append(head), news.set()))
+    heard = Heard(bus)
     bridge = PgBusBridge(postgres_url, bus, safety_interval=0.3)
     bridge.start()
     try:
@@ -172,7 +165,7 @@ def test_the_bus_listens_again_after_postgresql_restarts(
         batch = new_batch()  # the model's connection comes back by itself (reconnect)
         with WriteTransaction(db, None) as tx:
             head = tx.record(batch, "after-restart", {})
-        wait_for(lambda: head in heads, what="the event written after the restart")
+        heard.wait_for((batch, head), "the event written after the restart")
         assert bridge.connected.is_set()
     finally:
         bridge.stop()
@@ -194,8 +187,7 @@ def test_a_process_leaves_its_own_commits_to_their_writer(db, postgres_url):
     """The writer tells its own followers after its after-COMMIT work (an upload's copy
     removed): its process's bridge must not tell them earlier, at COMMIT."""
     bus = EventBus()
-    heard: list[tuple[int, int]] = []
-    bus.subscribe(lambda batch_id, head: heard.append((batch_id, head)))
+    heard = Heard(bus)
     bridge = PgBusBridge(postgres_url, bus, safety_interval=0.3)
     bridge.start()
     try:
@@ -204,8 +196,8 @@ def test_a_process_leaves_its_own_commits_to_their_writer(db, postgres_url):
         order: list[str] = []
         with WriteTransaction(db, bus) as tx:
             head = tx.record(batch, "a", {})
-            tx.after_commit(lambda: order.append(f"after-commit, heard {len(heard)}"))
-        assert order == ["after-commit, heard 0"] and heard == [(batch, head)]
+            tx.after_commit(lambda: order.append(f"after-commit, heard {len(heard.events)}"))
+        assert order == ["after-commit, heard 0"] and heard.events == [(batch, head)]
         # its notification (own) and the safety re-reads add nothing afterwards
         with psycopg.connect(postgres_url, autocommit=True) as raw:
             other_batch = new_batch()
@@ -214,8 +206,8 @@ def test_a_process_leaves_its_own_commits_to_their_writer(db, postgres_url):
                 " VALUES (%s, 'x', '{}', 0) RETURNING id",
                 (other_batch,),
             ).fetchone()[0]
-        wait_for(lambda: (other_batch, other) in heard, what="the re-read of another row")
-        assert heard.count((batch, head)) == 1
+        heard.wait_for((other_batch, other), "the re-read of another row")
+        assert heard.events.count((batch, head)) == 1
     finally:
         bridge.stop()
 

@@ -205,6 +205,7 @@ class StreamClient:
         self.connections = 0
         self.problems: list[str] = []
         self.complete = threading.Event()
+        self._changed = threading.Condition()  # notified at every event taken
         self._stop = threading.Event()
         self._conn: http.client.HTTPConnection | None = None
         self._thread = threading.Thread(target=self._run, name="stream-client", daemon=True)
@@ -267,6 +268,14 @@ class StreamClient:
             self.complete.set()
         elif event.type == "error":
             self.problems.append(f"error event: {event.data}")
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_for(self, condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+        """Until `condition()` holds after some event of the stream (no polling)."""
+        with self._changed:
+            if not self._changed.wait_for(condition, timeout):
+                raise AssertionError(f"not within {timeout:.0f}s: {what}; {self.status}")
 
     def wait_complete(self, team: Team, timeout: float = BATCH_TIMEOUT) -> None:
         if not self.complete.wait(timeout):
@@ -318,16 +327,6 @@ def done_per_photo(database: str, batch_id: int) -> Counter[int]:
         if kind == "photo.done":
             counts.update(photo["id"] for photo in payload["photos"])
     return counts
-
-
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-    """Poll `condition` (a database or Redis read) until true; fails at the deadline."""
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:.0f}s: {what}")
-        pause.wait(0.05)
 
 
 def assert_all_done_once(team: Team, client: StreamClient, batch_id: int, count: int) -> None:
@@ -449,7 +448,7 @@ def test_postgresql_restarted_mid_batch_workers_and_streams_recover(
 
     # restarted while a photo is in the model: its result goes to the restarted database
     assert model.arrived.acquire(timeout=30), team.output()
-    wait_until(lambda: "PROCESSING" in client.status.values(), "the stream shows it")
+    client.wait_for(lambda: "PROCESSING" in client.status.values(), "the stream shows it")
     postgres_server.restart()
     first.set()
 
@@ -483,8 +482,8 @@ def test_redis_restarted_mid_batch_the_database_queues_the_lost_photos(
     server = team.serve("server")  # no worker yet: the batch waits in Redis
     url = team.url_of(server)
     batch_id = team.create_batch(url, photos)
-    with redis.Redis.from_url(team.queue) as queue_db:
-        wait_until(lambda: queue_db.dbsize() > 0, "the photos queued in Redis")
+    with redis.Redis.from_url(team.queue) as queue_db:  # pushed before the POST answered
+        assert queue_db.dbsize() > 0
     redis_server.restart()  # the queue is gone
     with redis.Redis.from_url(team.queue) as queue_db:
         assert queue_db.dbsize() == 0
