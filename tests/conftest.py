@@ -85,3 +85,32 @@ def photo_files(folder: Path) -> list[Path]:
 
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def model_server() -> Iterator:
+    """A chat-completions server on loopback answering from its script (the vision model's
+    stand-in: tests/model_server.py)."""
+    from tests.model_server import ModelServer
+
+    with ModelServer() as server:
+        yield server
+
+
+@pytest.fixture
+def model() -> Iterator:
+    """The same server answering every request as `model.answer` says now ("good",
+    "prose", an HTTP status): tests/model_helpers.py, for the re-analysis tests."""
+    from tests.model_helpers import ModelServer
+
+    with ModelServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def catalogue():
+    """The bundled catalogue (resources/inventory/catalogue.json)."""
+    from desktopapp.inventory.catalogue import load_catalogue
+    from desktopapp.platform.paths import resources_dir
+
+    return load_catalogue(resources_dir() / "inventory" / "catalogue.json")

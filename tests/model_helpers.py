@@ -8,10 +8,7 @@ a test can make the model fail for a batch, then come back before the re-analysi
 
 from __future__ import annotations
 
-import json
 import os
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -19,6 +16,8 @@ from unittest import mock
 from desktopapp.core.services import Core
 from desktopapp.platform.settings import Settings
 from tests.helpers import make_photo
+from tests.model_server import ModelServer as ChatServer
+from tests.model_server import completion
 
 GOOD = (
     '{"room": "living_room", "items": [{"label": "sofa", "quantity": 1}, '
@@ -27,58 +26,29 @@ GOOD = (
 PROSE = "I see a cosy living room with a sofa, a wardrobe and some light."
 
 
-def _completion(content: str) -> bytes:
-    body = {
-        "id": "x",
-        "object": "chat.completion",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": 1200, "completion_tokens": 40},
-    }
-    return json.dumps(body).encode()
+class ModelServer(ChatServer):
+    """The loopback chat-completions server (tests/model_server.py), answering every
+    request as `answer` says now: "good", "prose", or an HTTP status."""
 
-
-class ModelServer:
     def __init__(self) -> None:
-        self.answer: Any = "prose"
-        self.asked = 0
-        server = self
+        super().__init__()
+        self.answer = "prose"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                server.asked += 1
-                answer = server.answer
-                status, payload = (
-                    (answer, b'{"error": "down"}')
-                    if isinstance(answer, int)
-                    else (200, _completion(GOOD if answer == "good" else PROSE))
-                )
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+    @property
+    def answer(self) -> Any:
+        return self._answer
 
-            def log_message(self, *_args: Any) -> None:
-                pass
+    @answer.setter
+    def answer(self, answer: Any) -> None:
+        self._answer = answer
+        if isinstance(answer, int):
+            self.default = (answer, {}, b'{"error": "down"}')
+        else:
+            self.default = completion(GOOD if answer == "good" else PROSE)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-    def __enter__(self) -> ModelServer:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def environ(self) -> dict[str, str]:
-        return {"PHOTOLOT_ANALYZER_URL": self.url, "PHOTOLOT_ANALYZER_MODEL": "llava:test"}
+    @property
+    def asked(self) -> int:
+        return len(self.requests)
 
 
 def vision_core(data_dir: Path, model: ModelServer, workers: int = 2) -> Core:

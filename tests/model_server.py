@@ -40,6 +40,7 @@ class ModelServer:
 
     def __init__(self) -> None:
         self.script: list[Any] = []
+        self.default: Any = completion("{}")  # the answer once the script is used up
         self.requests: list[tuple[dict[str, str], dict]] = []
         self.spans: list[tuple[float, float]] = []  # each request's handling, server side
         self.arrived = threading.Semaphore(0)  # released once per request received
@@ -53,14 +54,14 @@ class ModelServer:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length))
                 server.requests.append((dict(self.headers), body))
-                answer = server.script.pop(0) if server.script else completion("{}")
+                answer = server.script.pop(0) if server.script else server.default
                 server.arrived.release()
                 if answer == "hang":
                     server.release.wait(10)  # past the client's timeout
                     return
                 if answer == "gate":
                     server.gate.wait(30)
-                    answer = server.script.pop(0) if server.script else completion("{}")
+                    answer = server.script.pop(0) if server.script else server.default
                 if callable(answer):  # an answer made from the request
                     answer = answer(body)
                 status, headers, payload = answer
@@ -79,6 +80,16 @@ class ModelServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> ModelServer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def environ(self) -> dict[str, str]:
+        """The variables that make a Core ask this server."""
+        return {"PHOTOLOT_ANALYZER_URL": self.url, "PHOTOLOT_ANALYZER_MODEL": "llava:test"}
 
     def close(self) -> None:
         self.release.set()

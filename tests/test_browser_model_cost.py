@@ -16,7 +16,7 @@ import pytest
 from tests.browser_helpers import ARTIFACTS, CHROMIUM, collect_console_errors, launch_chromium
 from tests.conftest import wait_until_final
 from tests.helpers import make_photo
-from tests.model_server import ModelServer, completion
+from tests.model_server import completion
 
 if os.environ.get("CI"):
     assert CHROMIUM.exists(), f"no Chromium at {CHROMIUM}: run .ci/setup"
@@ -37,13 +37,6 @@ def browser() -> Iterator[Any]:
         chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
-
-
-@pytest.fixture
-def model_server() -> Iterator[ModelServer]:
-    server = ModelServer()
-    yield server
-    server.close()
 
 
 def serve(monkeypatch, data_dir: Path, url: str | None):

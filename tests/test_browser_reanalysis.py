@@ -32,12 +32,6 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def model():
-    with ModelServer() as server:
-        yield server
-
-
-@pytest.fixture
 def live(data_dir: Path, model: ModelServer):
     from desktopapp.core.services import Core
     from desktopapp.platform.settings import Settings

@@ -17,7 +17,6 @@ import pytest
 from PIL import Image
 
 from desktopapp.inventory import NamesAnalyzer, PhotoInput
-from desktopapp.inventory.catalogue import load_catalogue
 from desktopapp.inventory.vision import (
     MODEL_BAD_ANSWER,
     MODEL_UNAVAILABLE,
@@ -25,25 +24,12 @@ from desktopapp.inventory.vision import (
     VisionAnalyzer,
     VisionConfig,
 )
-from desktopapp.platform.paths import resources_dir
 from tests.conftest import wait_until_final
 from tests.helpers import make_photo
 from tests.model_server import ModelServer, completion
 from tests.ui_helpers import LiveStack
 
 GOOD = '{"room": "bedroom", "items": [{"label": "wardrobe", "quantity": 1}]}'
-
-
-@pytest.fixture
-def model_server() -> Iterator[ModelServer]:
-    server = ModelServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def catalogue():
-    return load_catalogue(resources_dir() / "inventory" / "catalogue.json")
 
 
 def analyzer_for(server: ModelServer, catalogue, **options) -> VisionAnalyzer:

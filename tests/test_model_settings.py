@@ -32,7 +32,7 @@ from desktopapp.platform.user_config import (
     load_user_config,
     save_user_config,
 )
-from tests.model_server import ModelServer, completion
+from tests.model_server import completion
 from tests.ui_helpers import LiveStack
 
 KEY = "sk-settings-0123456789-never-shown"
@@ -62,13 +62,6 @@ class MemoryKeychain(KeyringBackend):
 
     def delete_password(self, service: str, username: str) -> None:
         self.secrets.pop((service, username), None)
-
-
-@pytest.fixture
-def model_server() -> Iterator[ModelServer]:
-    server = ModelServer()
-    yield server
-    server.close()
 
 
 # -- the saved settings ------------------------------------------------------------------------

@@ -17,15 +17,9 @@ from desktopapp.core.services import Core
 from desktopapp.platform.settings import Settings
 from tests.conftest import wait_until_final
 from tests.helpers import make_photo
-from tests.model_helpers import ModelServer, drop, labels, vision_core
+from tests.model_helpers import drop, labels, vision_core
 
 WAIT = 60.0
-
-
-@pytest.fixture
-def model():
-    with ModelServer() as server:
-        yield server
 
 
 def wait_for(core: Core, batch_id: int, condition, timeout: float = WAIT) -> None:

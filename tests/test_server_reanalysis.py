@@ -15,12 +15,6 @@ pytest_plugins = ["tests.test_server_support"]
 
 
 @pytest.fixture
-def model():
-    with ModelServer() as server:
-        yield server
-
-
-@pytest.fixture
 def idle_core(data_dir: Path, model: ModelServer):
     """The harness's core: not started, its analyzer asking `model`."""
     service = vision_core(data_dir, model)

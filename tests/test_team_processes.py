@@ -139,7 +139,7 @@ class Team:
     def worker(self, name: str, model: ModelServer | None = None) -> Child:
         env = {}
         if model is not None:
-            env = {"PHOTOLOT_ANALYZER_URL": model.url, "PHOTOLOT_ANALYZER_MODEL": "llava:test"}
+            env = model.environ()
         return self._spawn("worker", name, ["--workers", "1", "--lease-seconds", LEASE], env)
 
     @staticmethod
@@ -178,13 +178,6 @@ def team(postgres_url, redis_url, tmp_path) -> Iterator[Team]:
         yield made
     finally:
         made.kill_all()  # before postgres_url's teardown drops the database
-
-
-@pytest.fixture
-def model() -> Iterator[ModelServer]:
-    server = ModelServer()
-    yield server
-    server.close()
 
 
 # -- a stream client ------------------------------------------------------------------------
@@ -359,14 +352,14 @@ def gate_until(arrivals: int, timeout: float = 20.0) -> Callable[[dict], tuple]:
 
 
 # -- the tests ----------------------------------------------------------------------------------
-def test_two_servers_two_workers_share_one_batch(team, model, streams, tmp_path):
+def test_two_servers_two_workers_share_one_batch(team, model_server, streams, tmp_path):
     photos = make_drop(tmp_path, 12)
     # the first two model requests wait for each other: each worker process asks about one
     # photo at a time, so both workers hold a photo at once, whatever the queue's order
     rendezvous = gate_until(2)
-    model.script = [rendezvous, rendezvous] + [completion(GOOD)] * 10
+    model_server.script = [rendezvous, rendezvous] + [completion(GOOD)] * 10
     server_a, server_b = team.serve("server-a"), team.serve("server-b")
-    workers = [team.worker("worker-1", model), team.worker("worker-2", model)]
+    workers = [team.worker("worker-1", model_server), team.worker("worker-2", model_server)]
     url_a, url_b = team.url_of(server_a), team.url_of(server_b)
     worker_ids = {team.id_of(worker) for worker in workers}
     assert len(worker_ids) == 2
@@ -380,24 +373,24 @@ def test_two_servers_two_workers_share_one_batch(team, model, streams, tmp_path)
     rows = photo_rows(team.database, batch_id)
     assert {attempts for _s, attempts, _w in rows.values()} == {1}
     assert {worker for _s, _a, worker in rows.values()} == worker_ids  # both took photos
-    assert len(model.requests) == 12
+    assert len(model_server.requests) == 12
     assert client.connections == 1, client.problems  # server B followed it live throughout
 
 
 def test_a_worker_killed_mid_photo_loses_nothing_and_doubles_nothing(
-    team, model, streams, tmp_path
+    team, model_server, streams, tmp_path
 ):
     photos = make_drop(tmp_path, 4)
-    model.script = ["gate"] + [completion(GOOD)] * 10  # the first photo is held in the model
+    model_server.script = ["gate"] + [completion(GOOD)] * 10  # the first photo is held in the model
     server = team.serve("server", lease=LEASE)
-    doomed = team.worker("worker-1", model)
+    doomed = team.worker("worker-1", model_server)
     url = team.url_of(server)
     doomed_id = team.id_of(doomed)
     batch_id = team.create_batch(url, photos)
     client = StreamClient(url, team.token, batch_id)
     streams.append(client)
 
-    assert model.arrived.acquire(timeout=30), team.output()
+    assert model_server.arrived.acquire(timeout=30), team.output()
     (held,) = [
         pid for pid, (status, _a, _w) in photo_rows(team.database, batch_id).items()
         if status == "PROCESSING"
@@ -406,7 +399,7 @@ def test_a_worker_killed_mid_photo_loses_nothing_and_doubles_nothing(
     os.kill(doomed.process.pid, signal.SIGKILL)
     assert doomed.process.wait(10) == -signal.SIGKILL
 
-    rescuer = team.worker("worker-2", model)
+    rescuer = team.worker("worker-2", model_server)
     rescuer_id = team.id_of(rescuer)
     client.wait_complete(team)
 
@@ -433,13 +426,13 @@ def held_until(release: threading.Event) -> Callable[[dict], tuple]:
 
 
 def test_postgresql_restarted_mid_batch_workers_and_streams_recover(
-    team, model, streams, postgres_server, tmp_path
+    team, model_server, streams, postgres_server, tmp_path
 ):
     photos = make_drop(tmp_path, 6)
     first, second = threading.Event(), threading.Event()
-    model.script = [held_until(first), held_until(second)] + [completion(GOOD)] * 10
+    model_server.script = [held_until(first), held_until(second)] + [completion(GOOD)] * 10
     server = team.serve("server", lease=LEASE)
-    worker = team.worker("worker", model)
+    worker = team.worker("worker", model_server)
     url = team.url_of(server)
     team.id_of(worker)
     batch_id = team.create_batch(url, photos)
@@ -447,7 +440,7 @@ def test_postgresql_restarted_mid_batch_workers_and_streams_recover(
     streams.append(client)
 
     # restarted while a photo is in the model: its result goes to the restarted database
-    assert model.arrived.acquire(timeout=30), team.output()
+    assert model_server.arrived.acquire(timeout=30), team.output()
     client.wait_for(lambda: "PROCESSING" in client.status.values(), "the stream shows it")
     postgres_server.restart()
     first.set()
@@ -455,7 +448,7 @@ def test_postgresql_restarted_mid_batch_workers_and_streams_recover(
     # down while the next photo's result is written: neither it nor its failure can be
     # recorded, nor the claims of the photos the worker takes next (they stay PENDING in
     # no queue): the stranded photo waits for its lease to run out, the others for a lease
-    assert model.arrived.acquire(timeout=30), team.output()
+    assert model_server.arrived.acquire(timeout=30), team.output()
     (stranded,) = [
         pid for pid, (status, _a, _w) in photo_rows(team.database, batch_id).items()
         if status == "PROCESSING"

@@ -5,30 +5,20 @@ only when a model was asked. Real parts: the loopback chat-completions server, a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from desktopapp.ui.api_client import ApiClient
 from desktopapp.ui.i18n import Translator
 from desktopapp.ui.queue_panel import BATCH_COLUMNS, PHOTO_COLUMNS, QueuePanel, format_duration
 from tests.conftest import wait_until_final
 from tests.helpers import make_photo
-from tests.model_server import ModelServer, completion
+from tests.model_server import completion
 from tests.ui_helpers import OFFSCREEN_QUIRKS, LiveStack
 
 pytestmark = OFFSCREEN_QUIRKS
 WAIT = 15_000
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 GOOD = '{"room": "bedroom", "items": [{"label": "wardrobe", "quantity": 1}]}'
-
-
-@pytest.fixture
-def model_server() -> Iterator[ModelServer]:
-    server = ModelServer()
-    yield server
-    server.close()
 
 
 def stack_for(monkeypatch, data_dir: Path, url: str | None) -> LiveStack:

@@ -20,7 +20,7 @@ from desktopapp.platform.user_config import UserConfig, config_path, load_user_c
 from desktopapp.ui.api_client import ApiClient
 from desktopapp.ui.i18n import Translator
 from desktopapp.ui.settings_dialog import SettingsDialog
-from tests.model_server import ModelServer, completion
+from tests.model_server import completion
 from tests.ui_helpers import OFFSCREEN_QUIRKS, LiveStack
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,13 +39,6 @@ def save_shot(widget, name: str) -> None:
     assert image.save(str(ARTIFACTS / name))
     if os.environ.get("PHOTOLOT_UPDATE_DOCS"):
         assert image.save(str(REPO / "docs" / name))
-
-
-@pytest.fixture
-def model_server() -> Iterator[ModelServer]:
-    server = ModelServer()
-    yield server
-    server.close()
 
 
 @pytest.fixture

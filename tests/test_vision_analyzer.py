@@ -8,7 +8,6 @@ import base64
 import io
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ import pytest
 from PIL import Image
 
 from desktopapp.inventory import NamesAnalyzer, PhotoInput
-from desktopapp.inventory.catalogue import load_catalogue
 from desktopapp.inventory.vision import (
     MODEL_BAD_ANSWER,
     MODEL_UNAVAILABLE,
@@ -29,18 +27,6 @@ from tests.helpers import make_photo
 from tests.model_server import ModelServer, completion
 
 KEY = "sk-test-0123456789abcdef-never-shown"
-
-
-@pytest.fixture
-def model_server() -> Iterator[ModelServer]:
-    server = ModelServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def catalogue():
-    return load_catalogue(resources_dir() / "inventory" / "catalogue.json")
 
 
 def analyzer_for(server: ModelServer, catalogue, **options: Any) -> VisionAnalyzer:
