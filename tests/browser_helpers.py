@@ -10,10 +10,12 @@ against scripted answers without a server. The end-to-end tests use the real ser
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mimetypes
 import re
-from collections.abc import Callable
+import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -259,3 +261,70 @@ BAR_MATCHES_JS = """() => {
 
 THUMBNAILS_LOADED_JS = """() => Array.from(document.querySelectorAll('#photo-list img[src]'))
   .every(img => img.complete && img.naturalWidth > 0)"""
+
+
+@dataclass
+class LiveServer:
+    """A real Core behind the real server on 127.0.0.1 (port 0), for the end-to-end tests."""
+
+    core: Any
+    token: str
+    port: int
+    tickets: Any  # the server's BrowserTickets
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def entry_url(self, path: str) -> str:
+        """The one-time URL the app opens: the server swaps the ticket for a session cookie."""
+        separator = "&" if "?" in path else "?"
+        return f"{self.origin}{path}{separator}token={self.tickets.mint()}"
+
+    def get(self, path: str) -> Any:
+        return self._call(urllib.request.Request(self.origin + path))
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        request = urllib.request.Request(
+            self.origin + path,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        return self._call(request)
+
+    def _call(self, request: urllib.request.Request) -> Any:
+        request.add_header("Authorization", f"Bearer {self.token}")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+
+@contextlib.contextmanager
+def live_server(core: Any) -> Iterator[LiveServer]:
+    """Serve `core` (started or not: the test decides) until the block ends, then stop the
+    server and the core."""
+    from desktopapp.server import (
+        BrowserTickets,
+        SecurityConfig,
+        ServerApi,
+        ServerThread,
+        create_app,
+        generate_token,
+    )
+
+    token, tickets = generate_token(), BrowserTickets()
+    server = ServerThread(
+        lambda: create_app(ServerApi.from_core(core), SecurityConfig(token), tickets=tickets),
+        port=0,
+    )
+    port = server.start()
+    try:
+        yield LiveServer(core, token, port, tickets)
+    finally:
+        server.stop()
+        assert core.stop(timeout=30), "workers did not stop"
+
+
+def new_page(browser: Any, locale: str = "fr-FR", height: int = 1000) -> Any:
+    context = browser.new_context(locale=locale, viewport={"width": 1100, "height": height})
+    return context.new_page()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.team_fixtures"]
+pytest_plugins = ["tests.team_fixtures", "tests.browser_fixtures"]
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"

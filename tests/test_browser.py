@@ -17,13 +17,10 @@ for the backoff delays.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -39,10 +36,12 @@ from tests.browser_helpers import (
     THUMBNAIL_PATH,
     THUMBNAILS_LOADED_JS,
     FakeOrigin,
+    LiveServer,
     collect_console_errors,
     json_reply,
     last_event_id,
-    launch_chromium,
+    live_server,
+    new_page,
     photo,
     sse,
     state_payload,
@@ -103,70 +102,15 @@ LABELS = {
 # ---- fixtures ----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-def new_page(browser: Any, locale: str = "en-US", height: int = 1000) -> Any:
-    context = browser.new_context(locale=locale, viewport={"width": 1100, "height": height})
-    return context.new_page()
-
-
-@dataclass
-class Live:
-    core: Any
-    token: str
-    port: int
-    tickets: Any  # the server's BrowserTickets
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def entry_url(self, path: str) -> str:
-        """The one-time URL the app opens: the server swaps the ticket for a session cookie."""
-        separator = "&" if "?" in path else "?"
-        return f"{self.origin}{path}{separator}token={self.tickets.mint()}"
-
-    def get(self, path: str) -> Any:
-        request = urllib.request.Request(
-            self.origin + path, headers={"Authorization": f"Bearer {self.token}"}
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.load(response)
-
-
 @pytest.fixture
-def live(data_dir: Path) -> Iterator[Live]:
+def live(data_dir: Path) -> Iterator[LiveServer]:
     """A real Core (not started: each test decides when the workers run) and server."""
     from desktopapp.core.services import Core
     from desktopapp.platform.settings import Settings
-    from desktopapp.server import (
-        BrowserTickets,
-        SecurityConfig,
-        ServerApi,
-        ServerThread,
-        create_app,
-        generate_token,
-    )
 
     core = Core(Settings(data_dir=data_dir, workers=2))
-    token = generate_token()
-    tickets = BrowserTickets()
-    server = ServerThread(
-        lambda: create_app(ServerApi.from_core(core), SecurityConfig(token), tickets=tickets),
-        port=0,
-    )
-    port = server.start()
-    try:
-        yield Live(core, token, port, tickets)
-    finally:
-        server.stop()
-        assert core.stop(timeout=30), "workers did not stop"
+    with live_server(core) as server:
+        yield server
 
 
 def room_photos(root: Path) -> dict[str, str | None]:
@@ -190,7 +134,7 @@ def room_photos(root: Path) -> dict[str, str | None]:
 
 @pytest.mark.parametrize("locale", ["fr-FR", "en-US"])
 def test_batch_page_follows_a_batch_to_its_final_state(
-    browser: Any, live: Live, tmp_path: Path, locale: str
+    browser: Any, live: LiveServer, tmp_path: Path, locale: str
 ) -> None:
     labels = LABELS[locale]
     rooms = room_photos(tmp_path / "photos")
@@ -338,7 +282,7 @@ def test_batch_page_follows_a_batch_to_its_final_state(
 
 
 def test_retry_failed_reconnects_with_the_last_event_id(
-    browser: Any, live: Live, tmp_path: Path
+    browser: Any, live: LiveServer, tmp_path: Path
 ) -> None:
     from desktopapp.core import journal
 
@@ -406,7 +350,7 @@ def cell_volume(value: float, locale: str) -> str:
 
 
 def test_inventory_items_packed_volume_and_the_viewer(
-    browser: Any, live: Live, tmp_path: Path
+    browser: Any, live: LiveServer, tmp_path: Path
 ) -> None:
     """The real detector on a living room (it finds a sofa): the room's item lines in the
     page's language, the packed volume, each photo's items, and the viewer with one
@@ -573,7 +517,7 @@ def test_live_inventory_follows_the_servers_rule(browser: Any) -> None:
 
 
 def test_index_lists_batches_and_uploads_through_the_file_chooser(
-    browser: Any, live: Live, tmp_path: Path
+    browser: Any, live: LiveServer, tmp_path: Path
 ) -> None:
     live.core.start()
     make_photo(tmp_path / "first" / "a.jpg", seed=11, size=(320, 240))
@@ -615,7 +559,7 @@ def test_index_lists_batches_and_uploads_through_the_file_chooser(
 
 
 def test_a_folder_uploaded_from_the_page_keeps_its_room_folders(
-    browser: Any, live: Live, tmp_path: Path
+    browser: Any, live: LiveServer, tmp_path: Path
 ) -> None:
     """The folder picker sends each file's path inside the folder: rooms come from the
     sub-folders' names, as they do for a folder dropped on the window."""
@@ -649,7 +593,9 @@ def test_a_folder_uploaded_from_the_page_keeps_its_room_folders(
     page.context.close()
 
 
-def test_a_link_signs_the_browser_in_once_with_a_session_cookie(browser: Any, live: Live) -> None:
+def test_a_link_signs_the_browser_in_once_with_a_session_cookie(
+    browser: Any, live: LiveServer
+) -> None:
     page = new_page(browser, "en-US")
     link = live.entry_url("/")
     page.goto(link)

@@ -20,7 +20,6 @@ import json
 import os
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -31,9 +30,11 @@ from tests.browser_helpers import (
     ARTIFACTS,
     CHROMIUM,
     FakeOrigin,
+    LiveServer,
     collect_console_errors,
     json_reply,
-    launch_chromium,
+    live_server,
+    new_page,
     stream_reply,
 )
 from tests.conftest import wait_until_final
@@ -55,57 +56,16 @@ LIST_STREAM = "/api/batches/stream"
 # ---- fixtures ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-def new_page(browser: Any, locale: str, height: int = 900) -> Any:
-    context = browser.new_context(locale=locale, viewport={"width": 1100, "height": height})
-    return context.new_page()
-
-
-@dataclass
-class Live:
-    core: Any
-    tickets: Any
-    port: int
-
-    def entry_url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}?token={self.tickets.mint()}"
-
-
 @pytest.fixture
-def live(data_dir: Path) -> Iterator[Live]:
+def live(data_dir: Path) -> Iterator[LiveServer]:
     """A Core that names rooms from folders (not started: the test decides when the
     workers run) and the real server."""
     from desktopapp.core.services import Core
     from desktopapp.platform.settings import Settings
-    from desktopapp.server import (
-        BrowserTickets,
-        SecurityConfig,
-        ServerApi,
-        ServerThread,
-        create_app,
-        generate_token,
-    )
 
     core = Core(Settings(data_dir=data_dir, workers=2, analyzer="names"))
-    tickets = BrowserTickets()
-    token = generate_token()
-    server = ServerThread(
-        lambda: create_app(ServerApi.from_core(core), SecurityConfig(token), tickets=tickets),
-        port=0,
-    )
-    port = server.start()
-    try:
-        yield Live(core, tickets, port)
-    finally:
-        server.stop()
-        assert core.stop(timeout=30), "workers did not stop"
+    with live_server(core) as server:
+        yield server
 
 
 def row(page: Any, batch_id: int) -> Any:
@@ -116,7 +76,7 @@ def row(page: Any, batch_id: int) -> Any:
 
 
 def test_the_list_follows_new_batches_renames_and_deletions_live(
-    browser: Any, live: Live, tmp_path: Path
+    browser: Any, live: LiveServer, tmp_path: Path
 ) -> None:
     page = new_page(browser, "fr-FR")
     errors = collect_console_errors(page)
@@ -198,7 +158,7 @@ def test_the_list_follows_new_batches_renames_and_deletions_live(
     page.context.close()
 
 
-def test_screenshot_of_the_live_list(browser: Any, live: Live, tmp_path: Path) -> None:
+def test_screenshot_of_the_live_list(browser: Any, live: LiveServer, tmp_path: Path) -> None:
     """The list with a named batch, a running one and a partial one (tests/artifacts)."""
     live.core.start()
     make_photo(tmp_path / "a" / "Salon" / "salon.jpg", seed=1, size=(320, 240))

@@ -6,6 +6,7 @@ server reported (some answers carry none). No sleeps: Playwright's auto-waiting.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,13 @@ from typing import Any
 
 import pytest
 
-from tests.browser_helpers import ARTIFACTS, CHROMIUM, collect_console_errors, launch_chromium
+from tests.browser_helpers import (
+    ARTIFACTS,
+    CHROMIUM,
+    LiveServer,
+    collect_console_errors,
+    live_server,
+)
 from tests.conftest import wait_until_final
 from tests.helpers import make_photo
 from tests.model_server import completion
@@ -31,27 +38,11 @@ WAIT = 30_000
 GOOD = '{"room": "bedroom", "items": [{"label": "wardrobe", "quantity": 1}]}'
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-def serve(monkeypatch, data_dir: Path, url: str | None):
-    """A started Core (asking the model at `url`, or none) and the real server on port 0;
-    yields (core, the page's entry URL)."""
+@contextlib.contextmanager
+def serve(monkeypatch, data_dir: Path, url: str | None) -> Iterator[LiveServer]:
+    """A started Core (asking the model at `url`, or none) and the real server on port 0."""
     from desktopapp.core.services import Core
     from desktopapp.platform.settings import Settings
-    from desktopapp.server import (
-        BrowserTickets,
-        SecurityConfig,
-        ServerApi,
-        ServerThread,
-        create_app,
-        generate_token,
-    )
 
     for name in ("URL", "MODEL", "KEY"):
         monkeypatch.delenv(f"PHOTOLOT_ANALYZER_{name}", raising=False)
@@ -59,15 +50,9 @@ def serve(monkeypatch, data_dir: Path, url: str | None):
         monkeypatch.setenv("PHOTOLOT_ANALYZER_URL", url)
         monkeypatch.setenv("PHOTOLOT_ANALYZER_MODEL", "llava:test")
     core = Core(Settings(data_dir=data_dir, workers=1, analyzer="names"))
-    tickets = BrowserTickets()
-    token = generate_token()
-    server = ServerThread(
-        lambda: create_app(ServerApi.from_core(core), SecurityConfig(token), tickets=tickets),
-        port=0,
-    )
-    port = server.start()
     core.start()
-    return core, server, lambda: f"http://127.0.0.1:{port}/queue?token={tickets.mint()}"
+    with live_server(core) as server:
+        yield server
 
 
 def run_batch(core, folder: Path, names: list[str]) -> int:
@@ -91,8 +76,8 @@ def test_the_queue_page_shows_the_models_seconds_and_tokens(
         completion(GOOD, None),  # no usage reported
         completion(GOOD, {"total_tokens": 500}),  # the second batch
     ]
-    core, server, entry = serve(monkeypatch, data_dir, model_server.url)
-    try:
+    with serve(monkeypatch, data_dir, model_server.url) as live:
+        core = live.core
         first = run_batch(core, tmp_path / "Chambre", ["a.jpg", "b.jpg", "c.jpg"])
         second = run_batch(core, tmp_path / "Salon", ["d.jpg"])
         dashboard = core.queue_dashboard()
@@ -100,7 +85,7 @@ def test_the_queue_page_shows_the_models_seconds_and_tokens(
         context = browser.new_context(locale="en-US", viewport={"width": 1100, "height": 1100})
         page = context.new_page()
         errors = collect_console_errors(page)
-        page.goto(entry())
+        page.goto(live.entry_url("/queue"))
         expect(page.locator("#fig-model-box")).to_be_visible(timeout=WAIT)
         duration = "window.QueueView.duration"
         overall = page.evaluate(f"{duration}({dashboard['model']['secondsPerPhoto']})")
@@ -131,20 +116,17 @@ def test_the_queue_page_shows_the_models_seconds_and_tokens(
         )
         assert not errors, errors
         context.close()
-    finally:
-        server.stop()
-        assert core.stop(timeout=30)
 
 
 def test_without_a_model_the_queue_page_says_nothing_of_one(
     browser, monkeypatch, data_dir, tmp_path
 ):
-    core, server, entry = serve(monkeypatch, data_dir, None)
-    try:
+    with serve(monkeypatch, data_dir, None) as live:
+        core = live.core
         batch_id = run_batch(core, tmp_path / "Chambre", ["a.jpg", "b.jpg"])
         context = browser.new_context(locale="fr-FR", viewport={"width": 1100, "height": 900})
         page = context.new_page()
-        page.goto(entry())
+        page.goto(live.entry_url("/queue"))
         row = page.locator(f'li.qbatch[data-batch-id="{batch_id}"]')
         expect(row.locator(".badge")).to_have_text("TERMINÉ", timeout=WAIT)
         expect(stat(page, batch_id, "processing")).to_be_visible()
@@ -157,6 +139,3 @@ def test_without_a_model_the_queue_page_says_nothing_of_one(
         expect(row.locator('th[data-col="model"]')).to_be_hidden()
         expect(row.locator('td[data-col="model"]:visible')).to_have_count(0)
         context.close()
-    finally:
-        server.stop()
-        assert core.stop(timeout=30)

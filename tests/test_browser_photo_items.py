@@ -23,7 +23,6 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +31,10 @@ import pytest
 from tests.browser_helpers import (
     ARTIFACTS,
     CHROMIUM,
+    LiveServer,
     collect_console_errors,
-    launch_chromium,
+    live_server,
+    new_page,
 )
 from tests.conftest import REPO, wait_until_final
 from tests.helpers import make_photo
@@ -68,58 +69,16 @@ PREVIEW_LOADED_JS = """() => {
 # ---- fixtures ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-@dataclass
-class Live:
-    core: Any
-    tickets: Any
-    port: int
-
-    def entry_url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}?token={self.tickets.mint()}"
-
-
 @pytest.fixture
-def live(data_dir: Path) -> Iterator[Live]:
+def live(data_dir: Path) -> Iterator[LiveServer]:
     """A started Core with the default analyzer (the real detector) and the real server."""
     from desktopapp.core.services import Core
     from desktopapp.platform.settings import Settings
-    from desktopapp.server import (
-        BrowserTickets,
-        SecurityConfig,
-        ServerApi,
-        ServerThread,
-        create_app,
-        generate_token,
-    )
 
     core = Core(Settings(data_dir=data_dir, workers=2))
     core.start()
-    tickets = BrowserTickets()
-    server = ServerThread(
-        lambda: create_app(
-            ServerApi.from_core(core), SecurityConfig(generate_token()), tickets=tickets
-        ),
-        port=0,
-    )
-    port = server.start()
-    try:
-        yield Live(core, tickets, port)
-    finally:
-        server.stop()
-        assert core.stop(timeout=30), "workers did not stop"
-
-
-def new_page(browser: Any, locale: str, height: int = 900) -> Any:
-    context = browser.new_context(locale=locale, viewport={"width": 1280, "height": height})
-    return context.new_page()
+    with live_server(core) as server:
+        yield server
 
 
 # ---- helpers ---------------------------------------------------------------------------------
@@ -139,7 +98,7 @@ def expected_volume(counts: dict[str, int]) -> float:
     return sum(VOLUME[label] * quantity for label, quantity in counts.items())
 
 
-def wait_for_summary(live: Live, batch_id: int, counts: dict[str, int]) -> dict[str, Any]:
+def wait_for_summary(live: LiveServer, batch_id: int, counts: dict[str, int]) -> dict[str, Any]:
     """The batch's corrected inventory once it has these counts (the bus wakes us: no sleep)."""
     from desktopapp.core.events import BatchWatcher
 
@@ -175,7 +134,7 @@ def table_quantity(page: Any, label: str) -> Any:
 
 
 def test_photo_items_in_the_viewer_follow_the_inventory(
-    browser: Any, live: Live, tmp_path: Path
+    browser: Any, live: LiveServer, tmp_path: Path
 ) -> None:
     assert VOLUME["sofa"] == 1.416 and VOLUME["armchair"] == 0.283  # the figures used below
     (tmp_path / "Salon").mkdir()
@@ -317,7 +276,7 @@ def test_photo_items_in_the_viewer_follow_the_inventory(
     page.context.close()
 
 
-def test_viewer_items_screenshot_in_french(browser: Any, live: Live, tmp_path: Path) -> None:
+def test_viewer_items_screenshot_in_french(browser: Any, live: LiveServer, tmp_path: Path) -> None:
     """The viewer with a corrected photo and the replace panel open: for the README."""
     (tmp_path / "Salon").mkdir()
     shutil.copy(HOME / "mock-home-1.jpg", tmp_path / "Salon" / "mock-home-1.jpg")
@@ -364,7 +323,7 @@ def test_viewer_items_screenshot_in_french(browser: Any, live: Live, tmp_path: P
 
 
 def test_retry_says_what_was_retried_and_what_cannot_be(
-    browser: Any, live: Live, tmp_path: Path
+    browser: Any, live: LiveServer, tmp_path: Path
 ) -> None:
     folder = tmp_path / "Cuisine"
     make_photo(folder / "ok.jpg", seed=3, size=(320, 240))
@@ -414,7 +373,7 @@ def test_retry_says_what_was_retried_and_what_cannot_be(
 
 
 def test_retry_button_is_off_when_every_failure_is_permanent(
-    browser: Any, live: Live, tmp_path: Path
+    browser: Any, live: LiveServer, tmp_path: Path
 ) -> None:
     folder = tmp_path / "Bureau"
     make_photo(folder / "ok.jpg", seed=5, size=(320, 240))

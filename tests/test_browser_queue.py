@@ -23,7 +23,6 @@ import os
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -34,9 +33,11 @@ from tests.browser_helpers import (
     ARTIFACTS,
     CHROMIUM,
     FakeOrigin,
+    LiveServer,
     collect_console_errors,
     json_reply,
-    launch_chromium,
+    live_server,
+    new_page,
     sse,
     stream_reply,
 )
@@ -61,57 +62,16 @@ PAUSED_FR = "mis en pause : les photos en cours se terminent, les autres attende
 # ---- fixtures ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-def new_page(browser: Any, locale: str = "fr-FR", height: int = 1000) -> Any:
-    context = browser.new_context(locale=locale, viewport={"width": 1100, "height": height})
-    return context.new_page()
-
-
-@dataclass
-class Live:
-    core: Any
-    tickets: Any
-    port: int
-
-    def entry_url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}?token={self.tickets.mint()}"
-
-
 @pytest.fixture
-def live(data_dir: Path) -> Iterator[Live]:
+def live(data_dir: Path) -> Iterator[LiveServer]:
     """A Core that names rooms from folders (not started: the test decides when the
     workers run) and the real server."""
     from desktopapp.core.services import Core
     from desktopapp.platform.settings import Settings
-    from desktopapp.server import (
-        BrowserTickets,
-        SecurityConfig,
-        ServerApi,
-        ServerThread,
-        create_app,
-        generate_token,
-    )
 
     core = Core(Settings(data_dir=data_dir, workers=2, analyzer="names"))
-    tickets = BrowserTickets()
-    token = generate_token()
-    server = ServerThread(
-        lambda: create_app(ServerApi.from_core(core), SecurityConfig(token), tickets=tickets),
-        port=0,
-    )
-    port = server.start()
-    try:
-        yield Live(core, tickets, port)
-    finally:
-        server.stop()
-        assert core.stop(timeout=30), "workers did not stop"
+    with live_server(core) as server:
+        yield server
 
 
 def drop(folder: Path, count: int, seed: int = 0, size: tuple[int, int] = (320, 240)) -> Path:
@@ -148,7 +108,7 @@ def watch_requests(page: Any) -> list[str]:
 
 
 def test_the_queue_page_shows_a_waiting_batch_then_its_counts_move_live(
-    browser: Any, live: Live, tmp_path: Path
+    browser: Any, live: LiveServer, tmp_path: Path
 ) -> None:
     from tests.ui_helpers import Gate
 
@@ -363,7 +323,7 @@ def test_pause_on_the_page_stops_the_windows_progress_then_resume_completes(
 
 
 def test_the_batch_pages_pause_resume_and_cancel_buttons(
-    browser: Any, live: Live, tmp_path: Path
+    browser: Any, live: LiveServer, tmp_path: Path
 ) -> None:
     batch_id = live.core.create_batch([drop(tmp_path / "Cuisine", 6)]).batch_id
     page = new_page(browser)
@@ -441,7 +401,9 @@ def test_the_batch_pages_pause_resume_and_cancel_buttons(
     page.context.close()
 
 
-def test_the_queue_pages_cancel_and_front_buttons(browser: Any, live: Live, tmp_path: Path) -> None:
+def test_the_queue_pages_cancel_and_front_buttons(
+    browser: Any, live: LiveServer, tmp_path: Path
+) -> None:
     first = live.core.create_batch([drop(tmp_path / "a", 3)]).batch_id
     second = live.core.create_batch([drop(tmp_path / "b", 4, seed=10)]).batch_id
     page = new_page(browser, "en-US")
@@ -490,7 +452,7 @@ def test_the_queue_pages_cancel_and_front_buttons(browser: Any, live: Live, tmp_
 
 
 def test_clean_finished_batches_older_than_0_days_removes_them_live(
-    browser: Any, live: Live, tmp_path: Path
+    browser: Any, live: LiveServer, tmp_path: Path
 ) -> None:
     waiting = live.core.create_batch([drop(tmp_path / "w", 3)]).batch_id
     live.core.queue_control.pause(waiting)  # unfinished: never cleaned
@@ -538,7 +500,7 @@ def test_clean_finished_batches_older_than_0_days_removes_them_live(
 # ---- how it looks -----------------------------------------------------------------------------
 
 
-def test_screenshot_of_the_queue_page(browser: Any, live: Live, tmp_path: Path) -> None:
+def test_screenshot_of_the_queue_page(browser: Any, live: LiveServer, tmp_path: Path) -> None:
     """French: two batches running (each worker held mid-photo), one paused, one finished
     with a damaged file (its photos open: attempts, stage times, the error)."""
     from tests.ui_helpers import Gate

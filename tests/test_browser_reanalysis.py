@@ -7,12 +7,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from unittest import mock
 
 import pytest
 
-from tests.browser_helpers import CHROMIUM, collect_console_errors, launch_chromium
+from tests.browser_helpers import (
+    CHROMIUM,
+    LiveServer,
+    collect_console_errors,
+    live_server,
+    new_page,
+)
 from tests.conftest import wait_until_final
 from tests.model_helpers import ModelServer, drop
 
@@ -23,52 +28,28 @@ expect = sync_api.expect
 SHOTS = Path(os.environ.get("PHOTOLOT_SHOTS", "/tmp"))
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def live(data_dir: Path, model: ModelServer):
+def live(data_dir: Path, model: ModelServer) -> Iterator[LiveServer]:
+    """A started Core asking the loopback model, and the real server."""
     from desktopapp.core.services import Core
     from desktopapp.platform.settings import Settings
-    from desktopapp.server import (
-        BrowserTickets,
-        SecurityConfig,
-        ServerApi,
-        ServerThread,
-        create_app,
-        generate_token,
-    )
 
     with mock.patch.dict(os.environ, model.environ()):
         core = Core(Settings(data_dir=data_dir, workers=2, analyzer="names"))
     core.start()
-    token, tickets = generate_token(), BrowserTickets()
-    server = ServerThread(
-        lambda: create_app(ServerApi.from_core(core), SecurityConfig(token), tickets=tickets),
-        port=0,
-    )
-    port = server.start()
-    try:
-        yield core, tickets, port
-    finally:
-        server.stop()
-        assert core.stop(timeout=30), "workers did not stop"
+    with live_server(core) as server:
+        yield server
 
 
 def test_the_page_sends_missed_photos_round_again(browser, live, model, tmp_path):
-    core, tickets, port = live
+    core = live.core
     folder = drop(tmp_path / "drop", 2)
     (folder / "Salon" / "p1.jpg").rename(folder / "Salon" / "<b>p1.jpg")  # shown as text
     batch_id = core.create_batch([folder]).batch_id
     wait_until_final(core, batch_id)
-    page = browser.new_context(locale="fr-FR", viewport={"width": 1100, "height": 1000}).new_page()
+    page = new_page(browser, "fr-FR")
     errors = collect_console_errors(page)
-    page.goto(f"http://127.0.0.1:{port}/batches/{batch_id}?token={tickets.mint()}")
+    page.goto(live.entry_url(f"/batches/{batch_id}"))
 
     missed = page.locator("#reanalyse-missed")
     expect(missed).to_be_visible(timeout=15_000)

@@ -20,9 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -33,8 +31,10 @@ from tests.browser_helpers import (
     ARTIFACTS,
     CHROMIUM,
     FakeOrigin,
+    LiveServer,
     collect_console_errors,
-    launch_chromium,
+    live_server,
+    new_page,
     photo,
     sse,
     state_payload,
@@ -64,75 +64,19 @@ def catalogue_item(key: str) -> dict[str, Any]:
 # ---- fixtures ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-def new_page(browser: Any, locale: str, height: int = 1000) -> Any:
-    context = browser.new_context(locale=locale, viewport={"width": 1100, "height": height})
-    return context.new_page()
-
-
-@dataclass
-class Live:
-    core: Any
-    tickets: Any
-    token: str
-    port: int
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def entry_url(self, path: str) -> str:
-        return f"{self.origin}{path}?token={self.tickets.mint()}"
-
-    def post(self, path: str, body: dict[str, Any]) -> Any:
-        request = urllib.request.Request(
-            self.origin + path,
-            data=json.dumps(body).encode(),
-            method="POST",
-            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.load(response)
-
-
 @pytest.fixture
-def live(data_dir: Path) -> Iterator[Live]:
+def live(data_dir: Path) -> Iterator[LiveServer]:
     """A started Core that names rooms from folders (no detector), and the real server."""
     from desktopapp.core.services import Core
     from desktopapp.platform.settings import Settings
-    from desktopapp.server import (
-        BrowserTickets,
-        SecurityConfig,
-        ServerApi,
-        ServerThread,
-        create_app,
-        generate_token,
-    )
 
     core = Core(Settings(data_dir=data_dir, workers=2, analyzer="names"))
     core.start()
-    token = generate_token()
-    tickets = BrowserTickets()
-    server = ServerThread(
-        lambda: create_app(ServerApi.from_core(core), SecurityConfig(token), tickets=tickets),
-        port=0,
-    )
-    port = server.start()
-    try:
-        yield Live(core, tickets, token, port)
-    finally:
-        server.stop()
-        assert core.stop(timeout=30), "workers did not stop"
+    with live_server(core) as server:
+        yield server
 
 
-def make_batch(live: Live, root: Path, folders: dict[str, int]) -> int:
+def make_batch(live: LiveServer, root: Path, folders: dict[str, int]) -> int:
     """A finished batch of `folders` ({"Salon": 2, ...}: photos per folder)."""
     seed = 0
     for folder, count in folders.items():
@@ -155,7 +99,7 @@ def group(page: Any, name: str) -> Any:
     )
 
 
-def open_batch(browser: Any, live: Live, batch_id: int, locale: str = "fr-FR") -> Any:
+def open_batch(browser: Any, live: LiveServer, batch_id: int, locale: str = "fr-FR") -> Any:
     page = new_page(browser, locale)
     page.goto(live.entry_url(f"/batches/{batch_id}"))
     expect(page.locator("#conn")).to_have_attribute("data-state", "finished")
@@ -185,7 +129,7 @@ def add_item(page: Any, room_name: str, query: str, pick: str) -> None:
 
 
 def test_rooms_items_quantities_flags_undo_redo_and_refusals(
-    browser: Any, live: Live, tmp_path: Path
+    browser: Any, live: LiveServer, tmp_path: Path
 ) -> None:
     batch_id = make_batch(live, tmp_path / "photos", {"Salon": 2, "Cuisine": 2})
     page = open_batch(browser, live, batch_id)
@@ -303,7 +247,7 @@ def test_rooms_items_quantities_flags_undo_redo_and_refusals(
 
 
 def test_photos_excluded_and_moved_header_and_batch_name(
-    browser: Any, live: Live, tmp_path: Path
+    browser: Any, live: LiveServer, tmp_path: Path
 ) -> None:
     batch_id = make_batch(live, tmp_path / "photos", {"Salon": 3, "Cuisine": 2})
     page = open_batch(browser, live, batch_id, "en-US")
@@ -382,7 +326,9 @@ def test_photos_excluded_and_moved_header_and_batch_name(
     page.context.close()
 
 
-def test_an_item_of_my_own_and_a_refused_volume(browser: Any, live: Live, tmp_path: Path) -> None:
+def test_an_item_of_my_own_and_a_refused_volume(
+    browser: Any, live: LiveServer, tmp_path: Path
+) -> None:
     batch_id = make_batch(live, tmp_path / "photos", {"Salon": 1})
     page = open_batch(browser, live, batch_id, "en-US")
     salon = group(page, "Salon")
@@ -421,7 +367,7 @@ def test_an_item_of_my_own_and_a_refused_volume(browser: Any, live: Live, tmp_pa
     page.context.close()
 
 
-def test_delete_the_batch_after_confirming(browser: Any, live: Live, tmp_path: Path) -> None:
+def test_delete_the_batch_after_confirming(browser: Any, live: LiveServer, tmp_path: Path) -> None:
     from desktopapp.core.state import BatchNotFound
 
     batch_id = make_batch(live, tmp_path / "photos", {"Salon": 1})
@@ -536,7 +482,7 @@ def test_a_corrected_running_batch_shows_the_servers_summary(browser: Any) -> No
 
 @pytest.mark.parametrize("locale", ["fr-FR", "en-US"])
 def test_screenshot_of_a_corrected_batch(
-    browser: Any, live: Live, tmp_path: Path, locale: str
+    browser: Any, live: LiveServer, tmp_path: Path, locale: str
 ) -> None:
     batch_id = make_batch(live, tmp_path / "photos", {"Salon": 2, "Cuisine": 2, "Chambre 1": 2})
     path = f"/api/batches/{batch_id}/corrections"
