@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import mimetypes
+import os
 import re
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+import pytest
 
 from desktopapp.platform import i18n
 
@@ -328,3 +331,17 @@ def live_server(core: Any) -> Iterator[LiveServer]:
 def new_page(browser: Any, locale: str = "fr-FR", height: int = 1000) -> Any:
     context = browser.new_context(locale=locale, viewport={"width": 1100, "height": height})
     return context.new_page()
+
+
+# Every page test module: marked `browser`, skipped where there is no Chromium (but not on
+# CI, where .ci/setup installs it), and Playwright's auto-waiting `expect`.
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+
+
+def playwright_expect() -> Any:
+    if os.environ.get("CI"):
+        assert CHROMIUM.exists(), f"no Chromium at {CHROMIUM}: run .ci/setup"
+    return pytest.importorskip("playwright.sync_api", reason="pip install playwright").expect

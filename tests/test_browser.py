@@ -17,7 +17,6 @@ for the backoff delays.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -31,7 +30,7 @@ import pytest
 from tests.browser_helpers import (
     ARTIFACTS,
     BAR_MATCHES_JS,
-    CHROMIUM,
+    BROWSER_MARKS,
     ROWS_JS,
     THUMBNAIL_PATH,
     THUMBNAILS_LOADED_JS,
@@ -43,6 +42,7 @@ from tests.browser_helpers import (
     live_server,
     new_page,
     photo,
+    playwright_expect,
     sse,
     state_payload,
     stream_reply,
@@ -51,15 +51,9 @@ from tests.conftest import CORPUS, wait_until_final
 from tests.helpers import make_photo
 
 # CI installs both (.ci/setup): there, a missing browser is a failure, never a silent skip
-if os.environ.get("CI"):
-    assert CHROMIUM.exists(), f"no Chromium at {CHROMIUM}: run .ci/setup"
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-expect = sync_api.expect
+expect = playwright_expect()
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
+pytestmark = BROWSER_MARKS
 
 LABELS = {
     "fr-FR": {

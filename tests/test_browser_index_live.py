@@ -17,7 +17,6 @@ No sleeps: Playwright's auto-waiting assertions and `wait_for_function`.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,27 +27,22 @@ import pytest
 
 from tests.browser_helpers import (
     ARTIFACTS,
-    CHROMIUM,
+    BROWSER_MARKS,
     FakeOrigin,
     LiveServer,
     collect_console_errors,
     json_reply,
     live_server,
     new_page,
+    playwright_expect,
     stream_reply,
 )
 from tests.conftest import wait_until_final
 from tests.helpers import make_photo
 
-if os.environ.get("CI"):
-    assert CHROMIUM.exists(), f"no Chromium at {CHROMIUM}: run .ci/setup"
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-expect = sync_api.expect
+expect = playwright_expect()
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
+pytestmark = BROWSER_MARKS
 
 LIST_STREAM = "/api/batches/stream"
 

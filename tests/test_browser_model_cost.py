@@ -7,33 +7,25 @@ server reported (some answers carry none). No sleeps: Playwright's auto-waiting.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.browser_helpers import (
     ARTIFACTS,
-    CHROMIUM,
+    BROWSER_MARKS,
     LiveServer,
     collect_console_errors,
     live_server,
+    playwright_expect,
 )
 from tests.conftest import wait_until_final
 from tests.helpers import make_photo
 from tests.model_server import completion
 
-if os.environ.get("CI"):
-    assert CHROMIUM.exists(), f"no Chromium at {CHROMIUM}: run .ci/setup"
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-expect = sync_api.expect
+expect = playwright_expect()
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
+pytestmark = BROWSER_MARKS
 WAIT = 30_000
 GOOD = '{"room": "bedroom", "items": [{"label": "wardrobe", "quantity": 1}]}'
 

@@ -30,24 +30,19 @@ import pytest
 
 from tests.browser_helpers import (
     ARTIFACTS,
-    CHROMIUM,
+    BROWSER_MARKS,
     LiveServer,
     collect_console_errors,
     live_server,
     new_page,
+    playwright_expect,
 )
 from tests.conftest import REPO, wait_until_final
 from tests.helpers import make_photo
 
-if os.environ.get("CI"):
-    assert CHROMIUM.exists(), f"no Chromium at {CHROMIUM}: run .ci/setup"
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-expect = sync_api.expect
+expect = playwright_expect()
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
+pytestmark = BROWSER_MARKS
 
 DOCS = REPO / "docs"
 HOME = REPO.parent / "shared" / "corpus" / "photos" / "shandutta__homematch-v2"

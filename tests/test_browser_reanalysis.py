@@ -12,19 +12,18 @@ from unittest import mock
 import pytest
 
 from tests.browser_helpers import (
-    CHROMIUM,
+    BROWSER_MARKS,
     LiveServer,
     collect_console_errors,
     live_server,
     new_page,
+    playwright_expect,
 )
 from tests.conftest import wait_until_final
 from tests.model_helpers import ModelServer, drop
 
-if os.environ.get("CI"):
-    assert CHROMIUM.exists(), f"no Chromium at {CHROMIUM}: run .ci/setup"
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-expect = sync_api.expect
+expect = playwright_expect()
+pytestmark = BROWSER_MARKS
 SHOTS = Path(os.environ.get("PHOTOLOT_SHOTS", "/tmp"))
 
 
@@ -67,8 +66,8 @@ def test_the_page_sends_missed_photos_round_again(browser, live, model, tmp_path
     expect(page.locator("#review-message-text")).to_have_text(
         "2 photos seront analysées à nouveau."
     )
-    expect(missed).to_be_hidden(timeout=15_000)
-    snapshot = core.snapshot(batch_id)
+    expect(missed).to_be_hidden(timeout=15_000)  # already while the photos wait again
+    snapshot = wait_until_final(core, batch_id)
     assert all(p["flags"] == [] and len(p["items"]) == 2 for p in snapshot["photos"])
     page.screenshot(path=str(SHOTS / "reanalyse-page-done.png"), full_page=True)
 

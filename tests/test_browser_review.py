@@ -29,13 +29,14 @@ import pytest
 
 from tests.browser_helpers import (
     ARTIFACTS,
-    CHROMIUM,
+    BROWSER_MARKS,
     FakeOrigin,
     LiveServer,
     collect_console_errors,
     live_server,
     new_page,
     photo,
+    playwright_expect,
     sse,
     state_payload,
     stream_reply,
@@ -43,15 +44,9 @@ from tests.browser_helpers import (
 from tests.conftest import REPO, wait_until_final
 from tests.helpers import make_photo
 
-if os.environ.get("CI"):
-    assert CHROMIUM.exists(), f"no Chromium at {CHROMIUM}: run .ci/setup"
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-expect = sync_api.expect
+expect = playwright_expect()
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
+pytestmark = BROWSER_MARKS
 
 DOCS = REPO / "docs"
 CATALOGUE = json.loads((REPO / "resources" / "inventory" / "catalogue.json").read_text())
