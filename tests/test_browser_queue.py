@@ -213,10 +213,7 @@ def test_pause_on_the_page_stops_the_windows_progress_then_resume_completes(
 ) -> None:
     from desktopapp.core import journal, state
     from desktopapp.server.context import CONTEXT
-    from desktopapp.ui.api_client import ApiClient
-    from desktopapp.ui.main_window import MainWindow
-    from desktopapp.ui.services import DesktopServices
-    from tests.ui_helpers import Gate, LiveStack
+    from tests.ui_helpers import Gate, LiveStack, open_window
 
     stack = LiveStack(data_dir, workers=1, analyzer="names")  # its workers run at once
     gate = Gate(stack.core, free=10, furniture=False)  # the 11th photo waits mid-way
@@ -227,17 +224,7 @@ def test_pause_on_the_page_stops_the_windows_progress_then_resume_completes(
         batch_id = stack.core.create_batch([folder]).batch_id
 
         # the window, in this process, on the same server
-        window = MainWindow(
-            ApiClient(stack.base_url, stack.token),
-            data_dir,
-            lang="fr",
-            services=DesktopServices(),
-            use_tray=False,
-        )
-        qtbot.addWidget(window)
-        window.resize(1240, 860)
-        window.show()
-        qtbot.waitExposed(window)
+        window = open_window(qtbot, stack, data_dir, lang="fr", size=(1240, 860))
         window.show_batch(batch_id)
 
         def client() -> Any:

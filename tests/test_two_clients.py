@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -21,13 +20,11 @@ from playwright.sync_api import expect, sync_playwright
 
 from desktopapp.core import journal
 from desktopapp.core.db import Event
-from desktopapp.ui.api_client import ApiClient
 from desktopapp.ui.main_window import MainWindow
-from desktopapp.ui.services import DesktopServices
 from tests.browser_helpers import launch_chromium
 from tests.helpers import make_photo
 from tests.test_ui_review import add_from_catalogue, rows
-from tests.ui_helpers import OFFSCREEN_QUIRKS, LiveStack
+from tests.ui_helpers import OFFSCREEN_QUIRKS, LiveStack, open_window
 
 pytestmark = OFFSCREEN_QUIRKS
 WAIT = 10_000
@@ -51,21 +48,6 @@ def stacks(data_dir) -> Iterator[list[LiveStack]]:
     yield made
     for stack in made:
         stack.stop()
-
-
-def open_window(qtbot, stack: LiveStack, data_dir: Path) -> MainWindow:
-    window = MainWindow(
-        ApiClient(stack.base_url, stack.token),
-        data_dir,
-        lang="fr",
-        services=DesktopServices(),
-        use_tray=False,
-    )
-    qtbot.addWidget(window)
-    window.resize(1240, 860)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
 
 
 def open_page(chromium: Any, stack: LiveStack, path: str) -> Any:

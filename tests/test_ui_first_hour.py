@@ -20,7 +20,6 @@ from PySide6.QtCore import QPoint, QRect, QSize
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from desktopapp.ui.api_client import ApiClient
 from desktopapp.ui.duplicate_check import DuplicateDialog
 from desktopapp.ui.link_dialog import LinkDialog
 from desktopapp.ui.main_window import MainWindow
@@ -28,7 +27,7 @@ from desktopapp.ui.screen_fit import FRAME_HEIGHT, FRAME_WIDTH, fit_size
 from desktopapp.ui.services import DesktopServices
 from desktopapp.ui.ui_settings import UiSettings
 from tests.helpers import make_photo, make_photos
-from tests.ui_helpers import OFFSCREEN_QUIRKS, LiveStack, drop_paths
+from tests.ui_helpers import OFFSCREEN_QUIRKS, LiveStack, drop_paths, open_window
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 pytestmark = OFFSCREEN_QUIRKS
@@ -72,18 +71,7 @@ def make_window(qtbot, stack, data_dir, services):
     windows: list[MainWindow] = []
 
     def make(lang: str = "fr", size: tuple[int, int] | None = (1240, 820)) -> MainWindow:
-        window = MainWindow(
-            ApiClient(stack.base_url, stack.token),
-            data_dir,
-            lang=lang,
-            services=services,
-            use_tray=False,
-        )
-        qtbot.addWidget(window)
-        if size is not None:
-            window.resize(*size)
-        window.show()
-        qtbot.waitExposed(window)
+        window = open_window(qtbot, stack, data_dir, lang=lang, services=services, size=size)
         windows.append(window)
         return window
 

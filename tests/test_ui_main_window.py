@@ -20,7 +20,14 @@ from desktopapp.ui.photo_model import Role
 from desktopapp.ui.services import DesktopServices
 from desktopapp.ui.sse_client import Connection
 from tests.helpers import make_photo, make_photos
-from tests.ui_helpers import OFFSCREEN_QUIRKS, Gate, LiveStack, drag_and_drop, drop_paths
+from tests.ui_helpers import (
+    OFFSCREEN_QUIRKS,
+    Gate,
+    LiveStack,
+    drag_and_drop,
+    drop_paths,
+    open_window,
+)
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 pytestmark = OFFSCREEN_QUIRKS
@@ -80,18 +87,7 @@ def make_window(qtbot, stack, data_dir, services):
     windows: list[MainWindow] = []
 
     def make(lang: str = "fr", size: tuple[int, int] | None = (1240, 820)) -> MainWindow:
-        window = MainWindow(
-            ApiClient(stack.base_url, stack.token),
-            data_dir,
-            lang=lang,
-            services=services,
-            use_tray=False,
-        )
-        qtbot.addWidget(window)
-        if size is not None:
-            window.resize(*size)
-        window.show()
-        qtbot.waitExposed(window)
+        window = open_window(qtbot, stack, data_dir, lang=lang, services=services, size=size)
         windows.append(window)
         return window
 

@@ -16,11 +16,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktopapp.ui.add_item_dialog import AddItemDialog
-from desktopapp.ui.api_client import ApiClient
-from desktopapp.ui.main_window import MainWindow
 from desktopapp.ui.photo_items import photo_lines
-from desktopapp.ui.services import DesktopServices
-from tests.ui_helpers import OFFSCREEN_QUIRKS, LiveStack
+from tests.ui_helpers import OFFSCREEN_QUIRKS, LiveStack, open_window
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -39,17 +36,7 @@ def stack(data_dir):
 
 @pytest.fixture
 def window(qtbot, stack, data_dir):
-    window = MainWindow(
-        ApiClient(stack.base_url, stack.token),
-        data_dir,
-        lang="fr",
-        services=DesktopServices(),
-        use_tray=False,
-    )
-    qtbot.addWidget(window)
-    window.resize(1240, 860)
-    window.show()
-    qtbot.waitExposed(window)
+    window = open_window(qtbot, stack, data_dir, lang="fr", size=(1240, 860))
     yield window
     window.close()
 

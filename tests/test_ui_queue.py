@@ -14,7 +14,6 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktopapp.core import journal, state
-from desktopapp.ui.api_client import ApiClient
 from desktopapp.ui.i18n import Translator
 from desktopapp.ui.main_window import MainWindow
 from desktopapp.ui.queue_panel import (
@@ -23,9 +22,8 @@ from desktopapp.ui.queue_panel import (
     format_duration,
     format_eta,
 )
-from desktopapp.ui.services import DesktopServices
 from tests.helpers import make_photo
-from tests.ui_helpers import OFFSCREEN_QUIRKS, LiveStack
+from tests.ui_helpers import OFFSCREEN_QUIRKS, LiveStack, open_window
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -89,17 +87,7 @@ def make_window(qtbot, data_dir):
     windows: list[MainWindow] = []
 
     def make(stack: LiveStack, lang: str = "fr") -> MainWindow:
-        window = MainWindow(
-            ApiClient(stack.base_url, stack.token),
-            data_dir,
-            lang=lang,
-            services=DesktopServices(),
-            use_tray=False,
-        )
-        qtbot.addWidget(window)
-        window.resize(1240, 860)
-        window.show()
-        qtbot.waitExposed(window)
+        window = open_window(qtbot, stack, data_dir, lang=lang, size=(1240, 860))
         windows.append(window)
         return window
 

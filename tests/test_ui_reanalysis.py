@@ -11,12 +11,10 @@ from unittest import mock
 
 import pytest
 
-from desktopapp.ui.api_client import ApiClient
 from desktopapp.ui.main_window import MainWindow
 from desktopapp.ui.review_actions import menu_action
-from desktopapp.ui.services import DesktopServices
 from tests.model_helpers import ModelServer, drop
-from tests.ui_helpers import OFFSCREEN_QUIRKS, LiveStack
+from tests.ui_helpers import OFFSCREEN_QUIRKS, LiveStack, open_window
 
 pytestmark = OFFSCREEN_QUIRKS
 WAIT = 20_000
@@ -40,17 +38,7 @@ def stack(data_dir, model):
 
 @pytest.fixture
 def window(qtbot, stack, data_dir):
-    window = MainWindow(
-        ApiClient(stack.base_url, stack.token),
-        data_dir,
-        lang="en",
-        services=DesktopServices(),
-        use_tray=False,
-    )
-    qtbot.addWidget(window)
-    window.resize(1240, 860)
-    window.show()
-    qtbot.waitExposed(window)
+    window = open_window(qtbot, stack, data_dir, lang="en", size=(1240, 860))
     yield window
     window.close()
 

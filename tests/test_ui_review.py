@@ -20,13 +20,11 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QSpinBox
 
 from desktopapp.ui.add_item_dialog import AddItemDialog
-from desktopapp.ui.api_client import ApiClient
 from desktopapp.ui.batch_dialogs import HeaderDialog, RenameBatchDialog
 from desktopapp.ui.main_window import MainWindow
 from desktopapp.ui.review_actions import menu_action
-from desktopapp.ui.services import DesktopServices
 from tests.helpers import make_photo
-from tests.ui_helpers import OFFSCREEN_QUIRKS, Gate, LiveStack
+from tests.ui_helpers import OFFSCREEN_QUIRKS, Gate, LiveStack, open_window
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -52,17 +50,7 @@ def make_window(qtbot, stack, data_dir):
     windows: list[MainWindow] = []
 
     def make(lang: str = "fr", size: tuple[int, int] = (1240, 860)) -> MainWindow:
-        window = MainWindow(
-            ApiClient(stack.base_url, stack.token),
-            data_dir,
-            lang=lang,
-            services=DesktopServices(),
-            use_tray=False,
-        )
-        qtbot.addWidget(window)
-        window.resize(*size)
-        window.show()
-        qtbot.waitExposed(window)
+        window = open_window(qtbot, stack, data_dir, lang=lang, size=size)
         windows.append(window)
         return window
 

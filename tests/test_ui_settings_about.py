@@ -25,13 +25,12 @@ from desktopapp.platform.user_config import (
     load_user_config,
     save_user_config,
 )
-from desktopapp.ui.api_client import ApiClient
 from desktopapp.ui.i18n import Translator
 from desktopapp.ui.main_window import MainWindow
 from desktopapp.ui.samples import sample_photos
 from desktopapp.ui.services import DesktopServices
 from desktopapp.ui.settings_dialog import SettingsDialog
-from tests.ui_helpers import OFFSCREEN_QUIRKS, LiveStack
+from tests.ui_helpers import OFFSCREEN_QUIRKS, LiveStack, open_window
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -187,17 +186,9 @@ def make_window(qtbot, stack, data_dir):
     windows: list[MainWindow] = []
 
     def make(lang: str = "fr") -> MainWindow:
-        window = MainWindow(
-            ApiClient(stack.base_url, stack.token),
-            data_dir,
-            lang=lang,
-            services=Services(),
-            use_tray=False,
+        window = open_window(
+            qtbot, stack, data_dir, lang=lang, services=Services(), size=(1240, 820)
         )
-        qtbot.addWidget(window)
-        window.resize(1240, 820)
-        window.show()
-        qtbot.waitExposed(window)
         windows.append(window)
         return window
 

@@ -447,3 +447,31 @@ def jpeg_bytes(width: int, height: int, color: str = "#808080") -> bytes:
     assert image.save(buffer, "JPEG", 90)
     buffer.close()
     return bytes(data.data())
+
+
+def open_window(
+    qtbot: Any,
+    stack: LiveStack,
+    data_dir: Path,
+    lang: str = "fr",
+    services: Any = None,
+    size: tuple[int, int] | None = (1240, 860),
+) -> Any:
+    """The real window on `stack`'s server, shown and exposed (its tray icon off)."""
+    from desktopapp.ui.api_client import ApiClient
+    from desktopapp.ui.main_window import MainWindow
+    from desktopapp.ui.services import DesktopServices
+
+    window = MainWindow(
+        ApiClient(stack.base_url, stack.token),
+        data_dir,
+        lang=lang,
+        services=services or DesktopServices(),
+        use_tray=False,
+    )
+    qtbot.addWidget(window)
+    if size is not None:
+        window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
