@@ -8,7 +8,8 @@
  * jitter, 5 attempts: BatchState.backoffDelay, as the batch page); a first connection that
  * fails is followed by one GET /api/batches (to show the list, or say why it cannot be
  * read); once the reconnections run out the page says so and offers a Reload button, which
- * reads the list once and tries the stream again. Each batch's row is made once and
+ * reads the list once and tries the stream again (those rules: snapshot-stream.js, shared
+ * with the queue page). Each batch's row is made once and
  * updated in place (keyed by batch id), so a focused link keeps its focus. */
 (function () {
   "use strict";
@@ -21,7 +22,6 @@
     return document.getElementById(id);
   }
 
-  var STALL_MS = 45000; // three missed 15 s pings: the connection is dead even if it looks open
   var LIST_STREAM = "/api/batches/stream";
 
   var ui = {
@@ -52,132 +52,26 @@
 
   // ---- the live list ---------------------------------------------------------------------
 
-  var source = null;
-  var attempts = 0; // failed connections in a row; reset by any event
-  var reconnectTimer = 0;
-  var stallTimer = 0;
-  var everLive = false; // a `batches` event arrived on this page at least once
   var lists = 0; // `batches` events received (a list read meanwhile is older: not shown)
   var listShown = false; // the list (or "no batch yet") is on the page
-  var connState = "connecting"; // connecting | live | reconnecting | offline
   var items = new Map(); // batch id → {li, link, key}
 
-  function connect() {
-    window.clearTimeout(reconnectTimer);
-    reconnectTimer = 0;
-    closeStream();
-    if (connState !== "reconnecting") setConn("connecting");
-    var es = new EventSource(LIST_STREAM);
-    source = es;
-    es.addEventListener("open", function () {
-      if (es === source) armStallTimer();
-    });
-    es.addEventListener("batches", function (e) {
-      if (es !== source) return;
-      onEvent();
-      lists += 1;
-      var body = parse(e.data);
-      if (body) renderList(Array.isArray(body.batches) ? body.batches : []);
-    });
-    es.addEventListener("ping", function () {
-      if (es === source) onEvent();
-    });
-    es.addEventListener("timeout", function () {
-      if (es !== source) return;
-      closeStream(); // the server closes after `timeout`: come back at once
-      attempts = 0;
-      connect();
-    });
-    // a lost connection (a plain Event), or a named `error` event from the server
-    es.addEventListener("error", function () {
-      if (es !== source) return;
-      closeStream(); // no automatic EventSource reconnect: ours has backoff and a limit
-      if (!everLive && attempts === 0) probe();
-      else scheduleReconnect();
-    });
-    armStallTimer();
-  }
-
-  function parse(data) {
-    try {
-      return JSON.parse(data);
-    } catch (err) {
-      return null;
-    }
-  }
-
-  function closeStream() {
-    window.clearTimeout(stallTimer);
-    stallTimer = 0;
-    if (source) {
-      source.close();
-      source = null;
-    }
-  }
-
-  function armStallTimer() {
-    window.clearTimeout(stallTimer);
-    stallTimer = window.setTimeout(function () {
-      if (!source) return;
-      closeStream();
-      scheduleReconnect();
-    }, STALL_MS);
-  }
-
-  function onEvent() {
-    attempts = 0;
-    everLive = true;
-    armStallTimer();
-    if (connState !== "live") setConn("live");
-  }
-
-  /** The first connection failed: read the list once (the page is not empty meanwhile), and
-   * stop if the answer says reconnecting cannot help (signed out); else back off and retry. */
-  function probe() {
-    attempts = 1;
-    setConn("reconnecting");
-    loadList().then(function (fatal) {
-      if (source || reconnectTimer) return; // the person pressed Reload meanwhile
-      if (fatal) {
-        giveUp();
-        return;
-      }
-      attempts = 0;
-      scheduleReconnect();
-    });
-  }
-
-  function scheduleReconnect() {
-    attempts += 1;
-    if (attempts > BS.MAX_RECONNECTS) {
-      giveUp();
-      return;
-    }
-    setConn("reconnecting");
-    reconnectTimer = window.setTimeout(connect, BS.backoffDelay(attempts));
-  }
-
-  /** The stream failed for good: say so, show the last list read, offer Reload. */
-  function giveUp() {
-    window.clearTimeout(reconnectTimer);
-    reconnectTimer = 0;
-    closeStream();
-    setConn("offline");
-  }
-
   function setConn(name) {
-    connState = name;
     ui.conn.setAttribute("data-state", name);
     PL.setText(ui.connText, t("list.conn." + name));
     ui.reload.hidden = name !== "offline";
   }
 
-  /** Reload (offered once the stream failed for good): the list once, then the stream again. */
-  function reload() {
-    attempts = 0;
-    loadList();
-    connect();
-  }
+  var stream = window.SnapshotStream.follow({
+    url: LIST_STREAM,
+    event: "batches",
+    onSnapshot: function (body) {
+      lists += 1;
+      if (body) renderList(Array.isArray(body.batches) ? body.batches : []);
+    },
+    readOnce: loadList,
+    onState: setConn
+  });
 
   /** One GET /api/batches. Resolves with an error message when the list cannot be read
    * because of the sign-in (401 / 403: reconnecting will not help), else with null. */
@@ -224,7 +118,7 @@
   /** After an upload that did not open a batch page: the stream brings the list; read it
    * only when the stream is not there to do so. */
   function refreshList() {
-    if (connState !== "live") loadList();
+    if (stream.state() !== "live") loadList();
   }
 
   function renderList(batches) {
@@ -578,22 +472,23 @@
     ui.cancel.addEventListener("click", function () {
       if (xhr) xhr.abort();
     });
-    ui.reload.addEventListener("click", reload);
+    ui.reload.addEventListener("click", stream.reload);
     window.addEventListener("dragenter", onDragEnter);
     window.addEventListener("dragover", onDragOver);
     window.addEventListener("dragleave", onDragLeave);
     window.addEventListener("drop", onDrop);
     window.addEventListener("pageshow", function (e) {
       // back from a batch page (bfcache): the stream was closed meanwhile, open it again
-      if (e.persisted && !source) reload();
+      if (e.persisted && !stream.open()) stream.reload();
     });
     window.addEventListener("pagehide", function (e) {
-      if (e.persisted) closeStream(); // kept in the bfcache: no stream open behind the scenes
+      if (e.persisted) stream.close(); // kept in the bfcache: no stream open behind the scenes
     });
     window.addEventListener("online", function () {
-      if (connState === "reconnecting" || connState === "offline") reload();
+      var state = stream.state();
+      if (state === "reconnecting" || state === "offline") stream.reload();
     });
-    connect();
+    stream.connect();
   }
 
   start();

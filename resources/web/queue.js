@@ -7,7 +7,7 @@
  * the server closes). No polling: a lost stream is reopened with backoff (1 s → 30 s with
  * jitter, 5 attempts: BatchState.backoffDelay, as the other pages); a first connection that
  * fails reads GET /api/queue once; once the reconnections run out the page says so and
- * offers Reload. Rows are made once and updated in place, keyed by batch id.
+ * offers Reload (those rules: snapshot-stream.js, shared with the start page). Rows are made once and updated in place, keyed by batch id.
  *
  * A batch's photos (attempts, stage times, errors) are read on demand with
  * GET /api/queue/batches/{id} when the person opens them, and read again only when a
@@ -28,7 +28,6 @@
     return document.getElementById(id);
   }
 
-  var STALL_MS = 45000; // three missed 15 s pings: the connection is dead even if it looks open
   var QUEUE_STREAM = "/api/queue/stream";
   var COUNT_KINDS = ["queued", "processing", "completed", "failed", "cancelled"];
   var STAGES = ["copy", "decode", "detect", "write"];
@@ -143,14 +142,8 @@
     dialogOk: $("confirm-ok")
   };
 
-  var source = null;
-  var attempts = 0;
-  var reconnectTimer = 0;
-  var stallTimer = 0;
-  var everLive = false;
   var states = 0; // `queue` events received (a read meanwhile is older: not shown)
   var shown = false;
-  var connState = "connecting";
   var readRequest = 0;
 
   var rows = new Map(); // batch id → row record
@@ -160,119 +153,22 @@
 
   // ---- the stream --------------------------------------------------------------------------
 
-  function connect() {
-    global.clearTimeout(reconnectTimer);
-    reconnectTimer = 0;
-    closeStream();
-    if (connState !== "reconnecting") setConn("connecting");
-    var es = new EventSource(QUEUE_STREAM);
-    source = es;
-    es.addEventListener("open", function () {
-      if (es === source) armStallTimer();
-    });
-    es.addEventListener("queue", function (e) {
-      if (es !== source) return;
-      onEvent();
-      states += 1;
-      var body = parse(e.data);
-      if (body) render(body);
-    });
-    es.addEventListener("ping", function () {
-      if (es === source) onEvent();
-    });
-    es.addEventListener("timeout", function () {
-      if (es !== source) return;
-      closeStream(); // the server closes after `timeout`: come back at once
-      attempts = 0;
-      connect();
-    });
-    es.addEventListener("error", function () {
-      if (es !== source) return;
-      closeStream(); // no automatic EventSource reconnect: ours has backoff and a limit
-      if (!everLive && attempts === 0) probe();
-      else scheduleReconnect();
-    });
-    armStallTimer();
-  }
-
-  function parse(data) {
-    try {
-      return JSON.parse(data);
-    } catch (err) {
-      return null;
-    }
-  }
-
-  function closeStream() {
-    global.clearTimeout(stallTimer);
-    stallTimer = 0;
-    if (source) {
-      source.close();
-      source = null;
-    }
-  }
-
-  function armStallTimer() {
-    global.clearTimeout(stallTimer);
-    stallTimer = global.setTimeout(function () {
-      if (!source) return;
-      closeStream();
-      scheduleReconnect();
-    }, STALL_MS);
-  }
-
-  function onEvent() {
-    attempts = 0;
-    everLive = true;
-    armStallTimer();
-    if (connState !== "live") setConn("live");
-  }
-
-  /** The first connection failed: read the dashboard once, then back off and retry (or stop
-   * when the answer says reconnecting cannot help: signed out). */
-  function probe() {
-    attempts = 1;
-    setConn("reconnecting");
-    readOnce().then(function (fatal) {
-      if (source || reconnectTimer) return; // Reload was pressed meanwhile
-      if (fatal) {
-        giveUp();
-        return;
-      }
-      attempts = 0;
-      scheduleReconnect();
-    });
-  }
-
-  function scheduleReconnect() {
-    attempts += 1;
-    if (attempts > BS.MAX_RECONNECTS) {
-      giveUp();
-      return;
-    }
-    setConn("reconnecting");
-    reconnectTimer = global.setTimeout(connect, BS.backoffDelay(attempts));
-  }
-
-  function giveUp() {
-    global.clearTimeout(reconnectTimer);
-    reconnectTimer = 0;
-    closeStream();
-    setConn("offline");
-  }
-
   function setConn(name) {
-    connState = name;
     ui.conn.setAttribute("data-state", name);
     setText(ui.connText, t("list.conn." + name));
     ui.reload.hidden = name !== "offline";
   }
 
-  function reload() {
-    attempts = 0;
-    readOnce();
-    connect();
-  }
+  var stream = global.SnapshotStream.follow({
+    url: QUEUE_STREAM,
+    event: "queue",
+    onSnapshot: function (body) {
+      states += 1;
+      if (body) render(body);
+    },
+    readOnce: readOnce,
+    onState: setConn
+  });
 
   /** One GET /api/queue. Resolves with a message when the sign-in is the problem. */
   function readOnce() {
@@ -926,7 +822,7 @@
   function start() {
     PL.applyI18n(document);
     document.title = t("queue.title") + " — PhotoLot";
-    ui.reload.addEventListener("click", reload);
+    ui.reload.addEventListener("click", stream.reload);
     ui.list.addEventListener("click", onListClick);
     ui.cleanForm.addEventListener("submit", onClean);
     ui.dialogBack.addEventListener("click", function () {
@@ -945,15 +841,16 @@
       if (!inside) closeConfirm(false); // a click on the backdrop
     });
     global.addEventListener("pageshow", function (e) {
-      if (e.persisted && !source) reload(); // back from the bfcache: the stream was closed
+      if (e.persisted && !stream.open()) stream.reload(); // back from the bfcache
     });
     global.addEventListener("pagehide", function (e) {
-      if (e.persisted) closeStream();
+      if (e.persisted) stream.close();
     });
     global.addEventListener("online", function () {
-      if (connState === "reconnecting" || connState === "offline") reload();
+      var state = stream.state();
+      if (state === "reconnecting" || state === "offline") stream.reload();
     });
-    connect();
+    stream.connect();
   }
 
   start();
