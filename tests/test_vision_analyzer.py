@@ -262,3 +262,20 @@ def test_process_asks_the_model_named_on_its_command_line(model_server, tmp_path
     ((headers, body),) = model_server.requests
     assert body["model"] == "llava:test" and headers["Authorization"] == f"Bearer {KEY}"
     assert KEY not in " ".join(args) and KEY not in done.stderr and KEY not in done.stdout
+
+
+def test_a_photo_read_from_its_file_is_sent_upright(model_server, catalogue, tmp_path):
+    """No decoded picture at hand (the analyzer reads the stored file): its EXIF orientation
+    is applied before the model sees it, as for the pipeline's own decode."""
+    path = tmp_path / "sideways.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90°: stored 300 × 200, seen 200 × 300
+    Image.new("RGB", (300, 200), "#806040").save(path, exif=exif)
+    model_server.script = [completion(GOOD)]
+    photo = PhotoInput(1, path.name, str(path), path, path, 300, 200, None)
+    analyzer_for(model_server, catalogue).analyze(photo)
+    ((_headers, body),) = model_server.requests
+    image_part = next(p for p in body["messages"][1]["content"] if p["type"] == "image_url")
+    data = base64.b64decode(image_part["image_url"]["url"].split(",", 1)[1])
+    with Image.open(io.BytesIO(data)) as sent:
+        assert sent.size == (200, 300)

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import time
 from collections.abc import Mapping
@@ -15,9 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageOps
-
 from desktopapp.inventory.catalogue import Catalogue
+from desktopapp.inventory.vision.analyzer import file_jpeg
 from desktopapp.inventory.vision.answer import BadAnswer, parse_answer
 from desktopapp.inventory.vision.client import ChatClient, ModelUnavailable
 from desktopapp.inventory.vision.config import KEY_ENV, MODEL_ENV, URL_ENV, VisionConfig
@@ -91,7 +89,7 @@ def check_model(request: CheckRequest, catalogue: Catalogue, sample: Path) -> di
     """Ask the model once about `sample`: what it saw, how long it took, the tokens it
     reports; or why it could not answer (`model_unavailable`, `model_bad_answer`)."""
     config = VisionConfig(request.url, request.model, request.api_key, timeout=request.timeout)
-    payload = chat_request(request.model, _sample_jpeg(sample, config.image_side), catalogue)
+    payload = chat_request(request.model, file_jpeg(sample, config.image_side), catalogue)
     started = time.monotonic()
     try:
         reply = ChatClient(config).complete(payload)
@@ -130,12 +128,3 @@ def _failure(code: str, message: str, started: float) -> dict[str, Any]:
         "message": message,
         "seconds": round(time.monotonic() - started, 2),
     }
-
-
-def _sample_jpeg(path: Path, side: int) -> bytes:
-    with Image.open(path) as opened:
-        image = ImageOps.exif_transpose(opened).convert("RGB")
-    image.thumbnail((side, side))
-    out = io.BytesIO()
-    image.save(out, format="JPEG", quality=85)
-    return out.getvalue()

@@ -22,10 +22,11 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from desktopapp.inventory.base import (
     ROOM_FROM_ITEMS,
@@ -199,14 +200,23 @@ def _usage(usage: dict[str, Any]) -> dict[str, int]:
 
 
 def _jpeg(photo: PhotoInput, side: int) -> bytes:
-    if photo.image is not None:
-        image = photo.image.copy()
-    else:
-        with Image.open(photo.stored_path) as opened:
-            image = opened.convert("RGB")
+    if photo.image is not None:  # decoded by the pipeline: oriented already
+        return reduced_jpeg(photo.image, side)
+    return file_jpeg(photo.stored_path, side)
+
+
+def file_jpeg(path: Path, side: int) -> bytes:
+    """A photo file as the model sees it: oriented (EXIF), reduced, JPEG."""
+    with Image.open(path) as opened:
+        return reduced_jpeg(ImageOps.exif_transpose(opened), side)
+
+
+def reduced_jpeg(image: Image.Image, side: int) -> bytes:
+    """`image` with its longest side at most `side` px, as a JPEG (the original untouched)."""
+    image = image.convert("RGB")  # a copy, also of an RGB image
     image.thumbnail((side, side))
     out = io.BytesIO()
-    image.convert("RGB").save(out, format="JPEG", quality=85)
+    image.save(out, format="JPEG", quality=85)
     return out.getvalue()
 
 
