@@ -21,6 +21,7 @@ from desktopapp.platform.runtime_file import (
     write_runtime_file,
 )
 from desktopapp.platform.settings import Settings
+from desktopapp.platform.stop_signals import stop_on_signals, wait_until_set
 from desktopapp.platform.xcb_check import missing_xcb_libraries, missing_xcb_message, uses_xcb
 from desktopapp.server.api_types import ServerApi
 from desktopapp.server.app import create_app
@@ -96,27 +97,19 @@ class LocalServices:
 
 def run_headless(settings: Settings) -> int:
     """`photolot --headless`: server and workers, no window, until Ctrl-C or SIGTERM."""
-    stop = threading.Event()
-
-    def request_stop(_signum: int, _frame: object) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    services = LocalServices(settings)
-    try:
-        services.start()
-        print(f"PhotoLot ready: {services.base_url}/", flush=True)
-        link = services.browser_url(ttl=STARTUP_TICKET_TTL)
-        print(f"Open in your browser: {link}", flush=True)
-        print(f"Log file: {settings.paths.logs / LOG_FILE}", flush=True)
-        while not stop.wait(3600):
-            pass
-        print("PhotoLot stopping…", flush=True)
-        return 0
-    finally:
-        services.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    with stop_on_signals() as stop:
+        services = LocalServices(settings)
+        try:
+            services.start()
+            print(f"PhotoLot ready: {services.base_url}/", flush=True)
+            link = services.browser_url(ttl=STARTUP_TICKET_TTL)
+            print(f"Open in your browser: {link}", flush=True)
+            print(f"Log file: {settings.paths.logs / LOG_FILE}", flush=True)
+            wait_until_set(stop)
+            print("PhotoLot stopping…", flush=True)
+            return 0
+        finally:
+            services.stop()
 
 
 QUIT_BUDGET = 2.0  # seconds from "quit" to exit, whatever is running

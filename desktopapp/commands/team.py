@@ -15,12 +15,12 @@ Ctrl-C: running photos finish (up to 30 s), the others stay queued for the rest.
 from __future__ import annotations
 
 import logging
-import signal
 import socket
 import threading
 from dataclasses import replace
 
 from desktopapp.platform.settings import Settings, default_workers
+from desktopapp.platform.stop_signals import stop_on_signals, wait_until_set
 from desktopapp.platform.team_config import TeamConfig
 
 log = logging.getLogger(__name__)
@@ -71,10 +71,10 @@ def run_team_process(command: str, settings: Settings, team: TeamConfig) -> int:
             flush=True,
         )
         return 2
-    stop = _stop_on_signals()
-    if command == "serve":
-        return _serve(settings, stop)
-    return _work(settings, stop)
+    with stop_on_signals() as stop:
+        if command == "serve":
+            return _serve(settings, stop)
+        return _work(settings, stop)
 
 
 def _serve(settings: Settings, stop: threading.Event) -> int:
@@ -90,8 +90,7 @@ def _serve(settings: Settings, stop: threading.Event) -> int:
             flush=True,
         )
         print(f"Open in your browser: {services.browser_url(ttl=STARTUP_TICKET_TTL)}", flush=True)
-        while not stop.wait(3600):
-            pass
+        wait_until_set(stop)
         print("PhotoLot stopping…", flush=True)
         return 0
     finally:
@@ -108,20 +107,8 @@ def _work(settings: Settings, stop: threading.Event) -> int:
             f"PhotoLot worker {core.worker_id}: {settings.workers} thread(s) on the team's queue",
             flush=True,
         )
-        while not stop.wait(3600):
-            pass
+        wait_until_set(stop)
         print("PhotoLot worker stopping…", flush=True)
         return 0
     finally:
         core.stop(timeout=STOP_TIMEOUT)
-
-
-def _stop_on_signals() -> threading.Event:
-    stop = threading.Event()
-
-    def request_stop(_signum: int, _frame: object) -> None:
-        stop.set()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, request_stop)
-    return stop
