@@ -64,6 +64,8 @@ class ModelSettingsPage(QWidget):
         self.key_store = key_store
         self._check = check
         self.forget_key = False
+        # where the key is stored, read once (a keychain call is not for every keystroke)
+        self._stored_where = key_store.where()
         self.checking = False
         box = QVBoxLayout(self)
         box.setContentsMargins(4, 12, 4, 4)
@@ -183,10 +185,11 @@ class ModelSettingsPage(QWidget):
     def save_key(self) -> str | None:
         """On Save: store a typed key, or forget the stored one; where it is now."""
         if self.key.text().strip():
-            return self.key_store.save(self.key.text())
-        if self.forget_key:
+            self._stored_where = self.key_store.save(self.key.text())
+        elif self.forget_key:
             self.key_store.forget()
-        return self.key_store.where()
+            self._stored_where = None
+        return self._stored_where
 
     @property
     def key_changed(self) -> bool:
@@ -200,7 +203,7 @@ class ModelSettingsPage(QWidget):
 
     def _update_key_hint(self) -> None:
         tr = self._tr
-        where = None if self.forget_key else self.key_store.where()
+        where = None if self.forget_key else self._stored_where
         if self.key.text():
             text = tr("settings.model.keyHint.new")
         elif os.environ.get(KEY_ENV):
