@@ -369,8 +369,8 @@ def requeue_lost(
     `RECOVERY_INTERVAL` seconds in the app and before a retry; a no-op when none are lost.
 
     A team (`queue.shared`): other machines run photos now, so a PROCESSING photo is theirs
-    (core.leases takes back a dead worker's); only the PENDING ones are pushed again (a
-    paused batch's, whose tasks were used up while it was paused)."""
+    (core.leases takes back a dead worker's); only the PENDING ones no longer in the queue
+    are pushed again (a paused batch's, whose tasks were used up while it was paused)."""
     if queue.shared:
         return _push_pending(queue, batch_id)
     with WriteTransaction(db, bus) as tx:
@@ -438,9 +438,7 @@ def retry_failed(
     """Move the batch's retryable ERROR photos back to PENDING (journaled) and queue them
     again; the others (PERMANENT_ERRORS) stay as they are, and are listed. Photos of the
     batch that lost their task (a full disk) are queued again too."""
-    # a team's lost photos are the leases' business (its queue is shared: a PENDING photo
-    # may well be queued, and counting it here would report it retried)
-    lost = 0 if queue.shared else requeue_lost(db, bus, queue, batch_id)
+    lost = requeue_lost(db, bus, queue, batch_id)
     with WriteTransaction(db, bus) as tx:
         failed = list(
             Photo.select()
