@@ -201,15 +201,34 @@
         .then(function (body) {
           if (!res.ok) {
             var message = body && body.error && body.error.message;
-            throw new Error(message || "HTTP " + res.status);
+            var error = new Error(message || "HTTP " + res.status);
+            error.status = res.status; // 401 / 403: the sign-in, which retrying will not fix
+            throw error;
           }
           return body || {};
         });
     });
   }
 
+  /** A catalogue search result (the add-item pickers of the inventory and of a photo):
+   * its name in the page's language, the other language's, and its volume. */
+  function catalogueOption(item, selected) {
+    var li = el("li", "catalogue-result");
+    li.setAttribute("role", "option");
+    li.setAttribute("data-label", item.label);
+    li.setAttribute("aria-selected", String(selected));
+    li.tabIndex = -1;
+    var main = LANG === "fr" ? item.fr : item.en;
+    var other = LANG === "fr" ? item.en : item.fr;
+    li.appendChild(el("span", "result-name", main));
+    li.appendChild(el("span", "result-other muted", other));
+    li.appendChild(el("span", "result-volume muted", volume(item.unitVolume_m3)));
+    return li;
+  }
+
   global.PL = {
     fetchJson: fetchJson,
+    catalogueOption: catalogueOption,
     lang: LANG,
     t: t,
     applyI18n: applyI18n,

@@ -48,11 +48,9 @@
   };
 
   var xhr = null; // the upload in flight
-  var listRequest = 0;
 
   // ---- the live list ---------------------------------------------------------------------
 
-  var lists = 0; // `batches` events received (a list read meanwhile is older: not shown)
   var listShown = false; // the list (or "no batch yet") is on the page
   var items = new Map(); // batch id → {li, link, key}
 
@@ -65,49 +63,18 @@
   var stream = window.SnapshotStream.follow({
     url: LIST_STREAM,
     event: "batches",
+    readUrl: "/api/batches",
     onSnapshot: function (body) {
-      lists += 1;
-      if (body) renderList(Array.isArray(body.batches) ? body.batches : []);
+      if (body) renderList(Array.isArray(body) ? body : body.batches || []);
     },
-    readOnce: loadList,
-    onState: setConn
-  });
-
-  /** One GET /api/batches. Resolves with an error message when the list cannot be read
-   * because of the sign-in (401 / 403: reconnecting will not help), else with null. */
-  function loadList() {
-    var request = ++listRequest;
-    var before = lists;
-    if (!listShown) {
+    onReadStart: function () {
+      if (listShown) return;
       PL.setText(ui.listStatus, t("list.loading"));
       ui.listStatus.hidden = false;
-    }
-    return fetch("/api/batches", { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (res) {
-        return res
-          .json()
-          .catch(function () {
-            return null;
-          })
-          .then(function (body) {
-            if (request !== listRequest) return null;
-            if (res.ok) {
-              if (lists === before) {
-                var batches = Array.isArray(body) ? body : (body && body.batches) || [];
-                renderList(batches);
-              }
-              return null;
-            }
-            var message = (body && body.error && body.error.message) || "HTTP " + res.status;
-            showListError(message);
-            return res.status === 401 || res.status === 403 ? message : null;
-          });
-      })
-      .catch(function (err) {
-        if (request === listRequest) showListError(err.message);
-        return null;
-      });
-  }
+    },
+    onReadError: showListError,
+    onState: setConn
+  });
 
   function showListError(message) {
     if (listShown) return; // the list already shown stays; the indicator says it is not live
@@ -118,7 +85,7 @@
   /** After an upload that did not open a batch page: the stream brings the list; read it
    * only when the stream is not there to do so. */
   function refreshList() {
-    if (stream.state() !== "live") loadList();
+    if (stream.state() !== "live") stream.readOnce();
   }
 
   function renderList(batches) {

@@ -142,9 +142,7 @@
     dialogOk: $("confirm-ok")
   };
 
-  var states = 0; // `queue` events received (a read meanwhile is older: not shown)
   var shown = false;
-  var readRequest = 0;
 
   var rows = new Map(); // batch id → row record
   var batches = new Map(); // batch id → the newest row of the dashboard
@@ -162,41 +160,13 @@
   var stream = global.SnapshotStream.follow({
     url: QUEUE_STREAM,
     event: "queue",
+    readUrl: "/api/queue",
     onSnapshot: function (body) {
-      states += 1;
       if (body) render(body);
     },
-    readOnce: readOnce,
+    onReadError: showReadError,
     onState: setConn
   });
-
-  /** One GET /api/queue. Resolves with a message when the sign-in is the problem. */
-  function readOnce() {
-    var request = ++readRequest;
-    var before = states;
-    return fetch("/api/queue", { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (res) {
-        return res
-          .json()
-          .catch(function () {
-            return null;
-          })
-          .then(function (body) {
-            if (request !== readRequest) return null;
-            if (res.ok) {
-              if (states === before && body) render(body);
-              return null;
-            }
-            var message = (body && body.error && body.error.message) || "HTTP " + res.status;
-            showReadError(message);
-            return res.status === 401 || res.status === 403 ? message : null;
-          });
-      })
-      .catch(function (err) {
-        if (request === readRequest) showReadError(err.message);
-        return null;
-      });
-  }
 
   function showReadError(message) {
     if (shown) return; // the last state stays; the indicator says it is not live

@@ -564,17 +564,7 @@
       return;
     }
     items.forEach(function (item, index) {
-      var li = PL.el("li", "catalogue-result");
-      li.setAttribute("role", "option");
-      li.setAttribute("data-label", item.label);
-      li.setAttribute("aria-selected", String(index === 0));
-      li.tabIndex = -1;
-      var main = PL.lang === "fr" ? item.fr : item.en;
-      var other = PL.lang === "fr" ? item.en : item.fr;
-      li.appendChild(PL.el("span", "result-name", main));
-      li.appendChild(PL.el("span", "result-other muted", other));
-      li.appendChild(PL.el("span", "result-volume muted", PL.volume(item.unitVolume_m3)));
-      list.appendChild(li);
+      list.appendChild(PL.catalogueOption(item, index === 0));
     });
   }
 

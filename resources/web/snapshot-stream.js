@@ -3,12 +3,13 @@
  *
  *   var stream = SnapshotStream.follow({
  *     url: "/api/queue/stream", event: "queue",
- *     onSnapshot: function (body) {...},       // each `event`, parsed (null: not JSON)
- *     readOnce: function () {...},             // one plain GET; a Promise of a message when
- *                                              // the sign-in is the problem, else null
+ *     readUrl: "/api/queue",                  // the same state by a plain GET
+ *     onSnapshot: function (body) {...},       // each `event` or read, parsed (null: not JSON)
+ *     onReadStart: function () {...},          // optional: a plain GET is on its way
+ *     onReadError: function (message) {...},   // a plain GET that failed
  *     onState: function (name) {...}           // connecting | live | reconnecting | offline
  *   });
- *   stream.connect(); stream.reload(); stream.close(); stream.state(); stream.open()
+ *   stream.connect(); stream.reload(); stream.readOnce(); stream.close(); stream.state()
  *
  * No polling: `ping` after silence keeps it live, `timeout` (the server closes) reconnects at
  * once, a lost stream is reopened with backoff (BatchState.backoffDelay, 5 attempts), a first
@@ -27,6 +28,8 @@
     var stallTimer = 0;
     var everLive = false; // a snapshot arrived at least once
     var state = "connecting";
+    var snapshots = 0; // events received: a plain read answered meanwhile is older
+    var readRequest = 0;
 
     function setState(name) {
       state = name;
@@ -46,6 +49,7 @@
       es.addEventListener(options.event, function (e) {
         if (es !== source) return;
         onEvent();
+        snapshots += 1;
         options.onSnapshot(parse(e.data));
       });
       es.addEventListener("ping", function () {
@@ -105,7 +109,7 @@
     function probe() {
       attempts = 1;
       setState("reconnecting");
-      options.readOnce().then(function (fatal) {
+      readOnce().then(function (fatal) {
         if (source || reconnectTimer) return; // Reload was pressed meanwhile
         if (fatal) {
           giveUp();
@@ -137,13 +141,33 @@
     /** Reload (offered once the stream failed for good): read once, then the stream again. */
     function reload() {
       attempts = 0;
-      options.readOnce();
+      readOnce();
       connect();
+    }
+
+    /** One plain GET of the same state. Resolves with the error's message when the sign-in
+     * is the problem (401 / 403: reconnecting will not help), else with null. */
+    function readOnce() {
+      var request = ++readRequest;
+      var before = snapshots;
+      if (options.onReadStart) options.onReadStart();
+      return global.PL.fetchJson(options.readUrl).then(
+        function (body) {
+          if (request === readRequest && snapshots === before) options.onSnapshot(body);
+          return null;
+        },
+        function (err) {
+          if (request !== readRequest) return null;
+          options.onReadError(err.message);
+          return err.status === 401 || err.status === 403 ? err.message : null;
+        }
+      );
     }
 
     return {
       connect: connect,
       reload: reload,
+      readOnce: readOnce,
       close: closeStream,
       state: function () {
         return state;
